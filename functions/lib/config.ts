@@ -1,0 +1,159 @@
+import { ConfigError } from './errors';
+
+/**
+ * The environment variables the sync function (Lambda and CLI) reads. The CDK stack imports these
+ * names, so the infrastructure and the function cannot drift apart.
+ */
+export const ENV = {
+  bucket: 'ARCHIVE_BUCKET',
+  prefix: 'ARCHIVE_PREFIX',
+  secretId: 'KORE_SECRET_ID',
+  streamIds: 'KORE_STREAM_IDS',
+  pageSize: 'KORE_PAGE_SIZE',
+  pagingMode: 'KORE_PAGING_MODE',
+  rateLimitRpm: 'KORE_RATE_LIMIT_RPM',
+  includeBelowThreshold: 'KORE_INCLUDE_BELOW_THRESHOLD',
+  contactDirection: 'KORE_CONTACT_DIRECTION',
+  requestTimeoutMs: 'KORE_REQUEST_TIMEOUT_MS',
+  maxAttempts: 'KORE_MAX_ATTEMPTS',
+  archiveStart: 'ARCHIVE_START',
+  maxCatchUpHours: 'ARCHIVE_MAX_CATCHUP_HOURS',
+  maxRecordsPerObject: 'ARCHIVE_MAX_RECORDS_PER_OBJECT',
+  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
+} as const;
+
+/** Paging strategy: advance `page` (holding `offset` at 0) or advance `offset` (holding `page` at 1). */
+export type PagingMode = 'page' | 'offset';
+
+/** Validated, frozen configuration of one sync function. */
+export interface SyncConfig {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly secretId: string;
+  readonly streamIds: readonly string[];
+  readonly pageSize: number;
+  readonly pagingMode: PagingMode;
+  readonly rateLimitRpm: number;
+  readonly includeBelowThreshold: boolean;
+  readonly contactDirection: 'inbound' | 'outbound' | undefined;
+  readonly requestTimeoutMs: number;
+  readonly maxAttempts: number;
+  /** First hour to archive when a stream has no state yet (UTC, whole hour); undefined = the previous hour. */
+  readonly archiveStart: Date | undefined;
+  readonly maxCatchUpHours: number;
+  readonly maxRecordsPerObject: number;
+  /** A custom S3 endpoint (s3rver, MinIO): path-style addressing is used when set. */
+  readonly s3Endpoint: string | undefined;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = read(env, name);
+  if (value === undefined) throw new ConfigError(name, 'is required but not set');
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+  if (raw === 'false' || raw === '0' || raw === 'no') return false;
+  throw new ConfigError(name, 'must be true or false');
+}
+
+/** Stream ids go into a URL path and an S3 key, so only a safe alphabet is allowed. */
+const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** S3 prefix: path segments without leading/trailing slashes. */
+const PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+/**
+ * Parses an hour given as `YYYY-MM-DDTHH` (optionally followed by `:00`, `:00:00`, `Z`) in UTC.
+ * Returns undefined for anything else.
+ */
+export function parseHour(text: string): Date | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(?::00(?::00(?:\.000)?)?)?Z?$/.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h] = m.map(Number) as [number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h));
+  if (
+    date.getUTCFullYear() !== y ||
+    date.getUTCMonth() !== mo - 1 ||
+    date.getUTCDate() !== d ||
+    date.getUTCHours() !== h
+  ) {
+    return undefined;
+  }
+  return date;
+}
+
+/**
+ * Reads and validates the environment once. Throws a {@link ConfigError} naming the first bad variable.
+ */
+export function loadConfig(env: Env = process.env): SyncConfig {
+  const streamIds = required(env, ENV.streamIds)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (streamIds.length === 0) throw new ConfigError(ENV.streamIds, 'must list at least one stream id');
+  for (const id of streamIds) {
+    if (!STREAM_ID.test(id)) {
+      throw new ConfigError(ENV.streamIds, 'each stream id may contain only letters, digits, ".", "_" and "-"');
+    }
+  }
+  if (new Set(streamIds).size !== streamIds.length) throw new ConfigError(ENV.streamIds, 'lists a stream id twice');
+
+  const prefix = read(env, ENV.prefix) ?? 'kore-qa';
+  if (!PREFIX.test(prefix)) {
+    throw new ConfigError(ENV.prefix, 'must be one or more path segments of letters, digits, ".", "_", "-", without leading or trailing "/"');
+  }
+
+  const pagingMode = read(env, ENV.pagingMode) ?? 'page';
+  if (pagingMode !== 'page' && pagingMode !== 'offset') throw new ConfigError(ENV.pagingMode, 'must be "page" or "offset"');
+
+  const direction = read(env, ENV.contactDirection);
+  if (direction !== undefined && direction !== 'inbound' && direction !== 'outbound') {
+    throw new ConfigError(ENV.contactDirection, 'must be "inbound" or "outbound" when set');
+  }
+
+  const startText = read(env, ENV.archiveStart);
+  const archiveStart = startText === undefined ? undefined : parseHour(startText);
+  if (startText !== undefined && archiveStart === undefined) {
+    throw new ConfigError(ENV.archiveStart, 'must be an hour in UTC like 2026-11-01T00');
+  }
+
+  const s3Endpoint = read(env, ENV.s3Endpoint);
+  if (s3Endpoint !== undefined && !URL.canParse(s3Endpoint)) throw new ConfigError(ENV.s3Endpoint, 'must be a URL');
+
+  return Object.freeze({
+    bucket: required(env, ENV.bucket),
+    prefix,
+    secretId: required(env, ENV.secretId),
+    streamIds: Object.freeze(streamIds),
+    pageSize: integer(env, ENV.pageSize, 100, 1, 1000),
+    pagingMode,
+    rateLimitRpm: integer(env, ENV.rateLimitRpm, 60, 1, 6000),
+    includeBelowThreshold: boolean(env, ENV.includeBelowThreshold, true),
+    contactDirection: direction,
+    requestTimeoutMs: integer(env, ENV.requestTimeoutMs, 30_000, 1_000, 300_000),
+    maxAttempts: integer(env, ENV.maxAttempts, 6, 1, 20),
+    archiveStart,
+    maxCatchUpHours: integer(env, ENV.maxCatchUpHours, 24, 1, 24 * 31),
+    maxRecordsPerObject: integer(env, ENV.maxRecordsPerObject, 50_000, 1, 10_000_000),
+    s3Endpoint,
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * Small shared types that cross module boundaries (Kore client -> archive writer).
+ */
+
+/** A half-open UTC time window `[start, end)`. Archive windows are whole hours. */
+export interface TimeWindow {
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/** A contact exactly as the Kore API returned it (keys with spaces and all). */
+export type RawContact = Record<string, unknown>;
+
+/** One validated page of the raw-data API. */
+export interface ContactPage {
+  /** 1-based sequence number of this page within the fetch of one window (across verification passes). */
+  readonly sequence: number;
+  /** Records of this page that were not yet seen in this fetch (deduplicated by conversation id). */
+  readonly records: readonly RawContact[];
+  /** The API's `totalResults` on this page (computed per request by the API). */
+  readonly totalResults: number;
+  /** The API's `totalPages` on this page. */
+  readonly totalPages: number;
+  readonly hasMore: boolean;
+}
+
+/** Where contacts come from: the Kore client, or a fake in unit tests. */
+export interface ContactSource {
+  /**
+   * Fetches every contact of `streamId` whose conversation started in `window` (half-open), page by page.
+   * Throws on an unrecoverable failure; never ends early silently.
+   */
+  fetchWindow(streamId: string, window: TimeWindow, signal?: AbortSignal): AsyncIterable<ContactPage>;
+}
+
+/** Counters a run reports as metrics; the client and writer call these. */
+export interface RunObserver {
+  retry?(info: { readonly reason: string; readonly attempt: number; readonly delayMs: number }): void;
+  page?(info: { readonly streamId: string; readonly records: number }): void;
+}
