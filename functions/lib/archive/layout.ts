@@ -1,0 +1,62 @@
+/**
+ * Where things live in the archive bucket. Every key the function writes is derived here, and the CDK
+ * stack derives its IAM scopes and Glue location from the same names.
+ *
+ * ```
+ * {prefix}/contacts/stream_id={id}/dt={YYYY-MM-DD}/hour={HH}/part-00000.jsonl.gz   data (Glue table location)
+ * {prefix}/contacts/stream_id={id}/dt={YYYY-MM-DD}/hour={HH}/_manifest.json        manifest (Athena skips "_" files)
+ * {prefix}/_staging/{runId}/...                                                  in-flight uploads, never queried
+ * {prefix}/_state/stream_id={id}.json                                            last archived hour per stream
+ * ```
+ */
+export const LAYOUT = Object.freeze({
+  contacts: 'contacts',
+  staging: '_staging',
+  state: '_state',
+  athenaResults: '_athena-results',
+  manifestName: '_manifest.json',
+});
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** `YYYY-MM-DD` of a UTC instant. */
+export function utcDate(d: Date): string {
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** `HH` of a UTC instant. */
+export function utcHour(d: Date): string {
+  return pad(d.getUTCHours());
+}
+
+/** Root of the Glue table: `{prefix}/contacts/`. */
+export function contactsRoot(prefix: string): string {
+  return `${prefix}/${LAYOUT.contacts}/`;
+}
+
+/** The partition folder of one stream and one hour window, with a trailing slash. */
+export function partitionPrefix(prefix: string, streamId: string, windowStart: Date): string {
+  return `${contactsRoot(prefix)}stream_id=${streamId}/dt=${utcDate(windowStart)}/hour=${utcHour(windowStart)}/`;
+}
+
+/** The manifest of one partition. */
+export function manifestKey(prefix: string, streamId: string, windowStart: Date): string {
+  return `${partitionPrefix(prefix, streamId, windowStart)}${LAYOUT.manifestName}`;
+}
+
+/** Name of the n-th data object of a window (0-based). */
+export function partName(index: number): string {
+  return `part-${pad(index, 5)}.jsonl.gz`;
+}
+
+/** Staging folder of one run and one window, with a trailing slash. */
+export function stagingPrefix(prefix: string, runId: string, streamId: string, windowStart: Date): string {
+  return `${prefix}/${LAYOUT.staging}/${runId}/stream_id=${streamId}/dt=${utcDate(windowStart)}/hour=${utcHour(windowStart)}/`;
+}
+
+/** The state object of one stream. */
+export function stateKey(prefix: string, streamId: string): string {
+  return `${prefix}/${LAYOUT.state}/stream_id=${streamId}.json`;
+}
