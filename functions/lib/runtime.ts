@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { normalizeContact } from './archive/normalize';
+import { S3StateStore } from './archive/state';
+import { ArchiveWriter } from './archive/writer';
+import { createS3Client } from './aws/s3-client';
+import { secretsManagerReader, type SecretReader } from './aws/secrets';
+import type { SyncConfig } from './config';
+import { KoreClient } from './kore/client';
+import { parseKoreSecret } from './kore/secret';
+import { METRICS } from './metric-names';
+import type { SyncRequest } from './sync/events';
+import { runSync, type LogSink, type MetricSink, type SyncSummary, type WindowOutcome } from './sync/sync';
+
+/** Per-invocation inputs. */
+export interface RunOptions {
+  /** Milliseconds left before the invocation is cut off. */
+  readonly remainingMs: () => number;
+  readonly onWindow?: (outcome: WindowOutcome) => void;
+}
+
+/** Long-lived clients, built once per process (Lambda cold start or CLI start). */
+export interface Runtime {
+  readonly logger: Logger;
+  run(request: SyncRequest, options: RunOptions): Promise<SyncSummary>;
+}
+
+/** Optional overrides, for the CLI and tests. */
+export interface RuntimeOverrides {
+  readonly logger?: Logger;
+  /** Where metrics go; default Powertools EMF (Lambda). The CLI passes {@link silentMetrics}. */
+  readonly metrics?: MetricsPort;
+  readonly s3?: S3Client;
+  readonly readSecret?: SecretReader;
+}
+
+/** A metric sink that can be flushed at the end of a run. */
+export interface MetricsPort extends MetricSink {
+  publish(): void;
+}
+
+/** Powertools Metrics (CloudWatch EMF through the function's log), with the `service` dimension. */
+export function powertoolsMetrics(): MetricsPort {
+  const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
+  return {
+    count: (name, value) => void metrics.addMetric(name, MetricUnit.Count, value),
+    bytes: (name, value) => void metrics.addMetric(name, MetricUnit.Bytes, value),
+    publish: () => metrics.publishStoredMetrics(),
+  };
+}
+
+/** Discards metrics: outside Lambda nobody collects EMF. */
+export const silentMetrics: MetricsPort = { count: () => {}, bytes: () => {}, publish: () => {} };
+
+function logSink(logger: Logger): LogSink {
+  return {
+    info: (message, extra) => logger.info(message, { ...extra }),
+    warn: (message, extra) => logger.warn(message, { ...extra }),
+    error: (message, extra) => logger.error(message, { ...extra }),
+  };
+}
+
+/**
+ * Wires configuration to real clients. Each run reads the secret afresh (so a rotated secret is picked up) and
+ * mints a fresh token; the S3 and Secrets Manager clients are reused across warm invocations.
+ */
+export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = {}): Runtime {
+  const logger = overrides.logger ?? new Logger({ serviceName: METRICS.service });
+  const metrics = overrides.metrics ?? powertoolsMetrics();
+  const s3 = overrides.s3 ?? createS3Client({ endpoint: config.s3Endpoint });
+  const readSecret = overrides.readSecret ?? secretsManagerReader(new SecretsManagerClient({}));
+  const writer = new ArchiveWriter({
+    s3,
+    bucket: config.bucket,
+    prefix: config.prefix,
+    maxRecordsPerObject: config.maxRecordsPerObject,
+  });
+  const state = new S3StateStore({ s3, bucket: config.bucket, prefix: config.prefix });
+
+  return {
+    logger,
+    async run(request, options) {
+      const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomUUID().slice(0, 8)}`;
+      logger.appendKeys({ runId });
+      const connection = parseKoreSecret(await readSecret(config.secretId));
+      const client = new KoreClient({
+        connection,
+        pageSize: config.pageSize,
+        pagingMode: config.pagingMode,
+        includeBelowThreshold: config.includeBelowThreshold,
+        contactDirection: config.contactDirection,
+        rateLimitRpm: config.rateLimitRpm,
+        requestTimeoutMs: config.requestTimeoutMs,
+        maxAttempts: config.maxAttempts,
+        observer: { retry: () => metrics.count(METRICS.retries, 1) },
+      });
+      try {
+        return await runSync(request, {
+          source: client,
+          writer,
+          state,
+          normalize: normalizeContact,
+          log: logSink(logger),
+          metrics,
+          streamIds: config.streamIds,
+          archiveStart: config.archiveStart,
+          maxCatchUpHours: config.maxCatchUpHours,
+          runId,
+          now: () => new Date(),
+          remainingMs: options.remainingMs,
+          onWindow: options.onWindow,
+        });
+      } finally {
+        await client.close();
+        metrics.publish();
+        logger.removeKeys(['runId']);
+      }
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { EventValidationError } from '../errors';
+import { parseHour } from '../config';
+import { floorHour, formatHour, HOUR_MS, hoursBetween, previousHour } from './windows';
+
+/** What an invocation asks for. */
+export type SyncRequest =
+  /** Scheduled: archive the hour before `time`, after catching up every missed hour since the state. */
+  | { readonly kind: 'scheduled'; readonly time: Date }
+  /** Manual: archive exactly these hours (oldest first), whatever the state says. */
+  | { readonly kind: 'manual'; readonly hours: readonly Date[] };
+
+/** A manual request may ask for at most this many hours (31 days): bigger backfills are split. */
+export const MAX_MANUAL_HOURS = 24 * 31;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hourField(value: unknown, field: string): Date {
+  const hour = typeof value === 'string' ? parseHour(value) : undefined;
+  if (hour === undefined) {
+    throw new EventValidationError(`event field "${field}" must be an hour in UTC like "2026-11-20T10"`);
+  }
+  return hour;
+}
+
+function manualHours(hours: Date[], now: Date): SyncRequest {
+  if (hours.length === 0) throw new EventValidationError('the event names no hour to archive');
+  if (hours.length > MAX_MANUAL_HOURS) {
+    throw new EventValidationError(`the event asks for ${hours.length} hours; at most ${MAX_MANUAL_HOURS} per invocation`);
+  }
+  const unique = [...new Map(hours.map((h) => [h.getTime(), h])).values()].sort((a, b) => a.getTime() - b.getTime());
+  const last = unique[unique.length - 1];
+  // An hour that has not ended yet would be archived incomplete and look complete in its manifest.
+  if (last !== undefined && last.getTime() + HOUR_MS > now.getTime()) {
+    throw new EventValidationError(`hour ${formatHour(last)} has not ended yet; only past hours can be archived`);
+  }
+  return { kind: 'manual', hours: unique };
+}
+
+/**
+ * Turns a Lambda event into a {@link SyncRequest}, or throws an {@link EventValidationError} that says
+ * what is wrong, before anything is fetched or written. Accepted shapes:
+ * - an EventBridge scheduled event (`{"detail-type": "Scheduled Event", "time": "..."}`, from a Rule or Scheduler);
+ * - `{"hours": ["2026-11-20T10", ...]}`;
+ * - `{"from": "2026-11-01T00", "to": "2026-11-02T00"}` (end exclusive).
+ */
+export function parseEvent(event: unknown, now: Date): SyncRequest {
+  if (!isRecord(event)) throw new EventValidationError('the event must be a JSON object');
+
+  if (event['detail-type'] === 'Scheduled Event') {
+    const time = typeof event.time === 'string' ? new Date(event.time) : undefined;
+    if (time === undefined || Number.isNaN(time.getTime())) {
+      throw new EventValidationError('scheduled event has no valid "time"');
+    }
+    if (previousHour(time).getTime() + HOUR_MS > now.getTime() + 5 * 60_000) {
+      throw new EventValidationError('scheduled event "time" is in the future');
+    }
+    return { kind: 'scheduled', time };
+  }
+
+  const keys = Object.keys(event);
+  if ('hours' in event) {
+    if (keys.length !== 1) throw new EventValidationError('an "hours" event takes no other field');
+    if (!Array.isArray(event.hours)) throw new EventValidationError('event field "hours" must be an array of hours');
+    return manualHours(
+      event.hours.map((h, i) => hourField(h, `hours[${i}]`)),
+      now,
+    );
+  }
+  if ('from' in event || 'to' in event) {
+    if (keys.some((k) => k !== 'from' && k !== 'to')) {
+      throw new EventValidationError('a "from"/"to" event takes no other field');
+    }
+    const from = hourField(event.from, 'from');
+    const to = hourField(event.to, 'to');
+    if (to.getTime() <= from.getTime()) throw new EventValidationError('"to" must be after "from" (it is exclusive)');
+    if ((to.getTime() - from.getTime()) / HOUR_MS > MAX_MANUAL_HOURS) {
+      throw new EventValidationError(`"from"/"to" spans more than ${MAX_MANUAL_HOURS} hours`);
+    }
+    return manualHours(hoursBetween(from, to), now);
+  }
+  throw new EventValidationError(
+    'unrecognised event: expected an EventBridge scheduled event, {"hours": [...]} or {"from": ..., "to": ...}',
+  );
+}
+
+/** The scheduled run's target hour, exposed for the summary and the hours-behind metric. */
+export function scheduledTarget(time: Date): Date {
+  return previousHour(floorHour(time));
+}

@@ -1,0 +1,258 @@
+import { ArchiveError } from '../errors';
+import { METRICS } from '../metric-names';
+import type { ContactSource, RawContact, TimeWindow } from '../types';
+import type { SyncRequest } from './events';
+import { formatHour, HOUR_MS, hourWindow, planCatchUp, previousHour } from './windows';
+
+/** Where one window's rows go: staged first, then made visible in one commit (see archive/writer.ts). */
+export interface WindowWriter<Staged extends { readonly records: number }> {
+  stage(
+    ref: { readonly streamId: string; readonly window: TimeWindow; readonly runId: string },
+    rows: AsyncIterable<Readonly<Record<string, unknown>>>,
+    signal?: AbortSignal,
+  ): Promise<Staged>;
+  commit(
+    staged: Staged,
+    info: { totalResults: number | undefined; pagesFetched: number; problems: number; startedAt: Date },
+  ): Promise<{ readonly records: number; readonly bytes: number; readonly objects: readonly unknown[] }>;
+}
+
+/** Last archived hour per stream. */
+export interface HourState {
+  get(streamId: string): Promise<{ readonly lastArchivedHour: Date } | undefined>;
+  put(state: { streamId: string; lastArchivedHour: Date; updatedAt: Date; runId: string }): Promise<void>;
+}
+
+/** Turns a raw contact into a table row; never drops it (problems name columns, never values). */
+export type Normalizer = (
+  raw: RawContact,
+  ctx: { streamId: string; window: TimeWindow; runId: string; archivedAt: Date },
+) => { readonly row: Readonly<Record<string, unknown>>; readonly conversationId: string | undefined; readonly problems: readonly string[] };
+
+/** The subset of a structured logger the core needs (Powertools Logger fits). */
+export interface LogSink {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** The subset of a metrics client the core needs. */
+export interface MetricSink {
+  count(name: string, value: number): void;
+  bytes(name: string, value: number): void;
+}
+
+/** What happened to one stream-hour. */
+export interface WindowOutcome {
+  readonly streamId: string;
+  readonly hour: string;
+  readonly status: 'archived' | 'failed' | 'deferred';
+  readonly records: number;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly pages: number;
+  readonly problems: number;
+  /** The error's name and message (safe: errors never carry secrets). */
+  readonly error?: string;
+}
+
+/** The result of one run, returned by the handler and the CLI. */
+export interface SyncSummary {
+  readonly runId: string;
+  readonly kind: SyncRequest['kind'];
+  readonly hoursArchived: number;
+  readonly contacts: number;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly failed: number;
+  readonly deferred: number;
+  /** Per stream, whole hours between the newest hour due and the last archived one (scheduled runs only). */
+  readonly hoursBehind: Readonly<Record<string, number>>;
+  readonly windows: readonly WindowOutcome[];
+}
+
+/** A run finished with failed windows; the invocation must fail so it is retried and alarmed. */
+export class SyncFailedError extends ArchiveError {
+  override readonly name: string = 'SyncFailedError';
+  constructor(readonly summary: SyncSummary, options?: { cause?: unknown }) {
+    const failed = summary.windows.filter((w) => w.status === 'failed');
+    super(
+      `${failed.length} of ${summary.windows.length} windows failed: ` +
+        failed.map((w) => `${w.streamId}@${w.hour} (${w.error ?? 'unknown error'})`).join('; '),
+      options,
+    );
+  }
+}
+
+/** Everything the core needs, passed in so tests can hand it fakes. */
+export interface SyncDeps<Staged extends { readonly records: number }> {
+  readonly source: ContactSource;
+  readonly writer: WindowWriter<Staged>;
+  readonly state: HourState;
+  readonly normalize: Normalizer;
+  readonly log: LogSink;
+  readonly metrics: MetricSink;
+  readonly streamIds: readonly string[];
+  readonly archiveStart: Date | undefined;
+  readonly maxCatchUpHours: number;
+  readonly runId: string;
+  readonly now: () => Date;
+  /** Milliseconds left in the invocation (Lambda context); Infinity for the CLI. */
+  readonly remainingMs: () => number;
+  /** A window is not started with less time than this left (default 3 minutes). */
+  readonly minWindowBudgetMs?: number;
+  /** Called after each window, for progress output. */
+  readonly onWindow?: (outcome: WindowOutcome) => void;
+}
+
+/** Time kept in reserve so an aborted window can clean up before the invocation ends. */
+const ABORT_MARGIN_MS = 20_000;
+
+/**
+ * Archives the windows a request asks for, stream by stream, oldest first. A window becomes visible only
+ * when complete; the state advances only after a window's data and manifest are written, and only
+ * contiguously, so it never skips a gap nor moves backwards. A failed window stops its stream's catch-up
+ * (the next run resumes there) and makes the run throw {@link SyncFailedError} after the other streams ran.
+ */
+export async function runSync<Staged extends { readonly records: number }>(
+  request: SyncRequest,
+  deps: SyncDeps<Staged>,
+): Promise<SyncSummary> {
+  const minBudget = deps.minWindowBudgetMs ?? 180_000;
+  const outcomes: WindowOutcome[] = [];
+  const hoursBehind: Record<string, number> = {};
+  let outOfTime = false;
+
+  for (const streamId of deps.streamIds) {
+    const state = await deps.state.get(streamId);
+    let last = state?.lastArchivedHour;
+    const target = request.kind === 'scheduled' ? previousHour(request.time) : undefined;
+    const hours =
+      request.kind === 'manual'
+        ? request.hours
+        : planCatchUp({
+            lastArchived: last,
+            target: previousHour(request.time),
+            archiveStart: deps.archiveStart,
+            maxHours: deps.maxCatchUpHours,
+          });
+
+    for (const hour of hours) {
+      const label = formatHour(hour);
+      if (outOfTime || deps.remainingMs() < minBudget) {
+        outOfTime = true;
+        outcomes.push(emptyOutcome(streamId, label, 'deferred'));
+        continue;
+      }
+      const outcome = await archiveWindow(streamId, hour, deps);
+      outcomes.push(outcome);
+      deps.onWindow?.(outcome);
+      if (outcome.status === 'failed') {
+        // The state must stay contiguous: later hours of a scheduled catch-up wait for the next run.
+        if (request.kind === 'scheduled') break;
+        continue;
+      }
+      const contiguous = last === undefined ? request.kind === 'scheduled' : hour.getTime() === last.getTime() + HOUR_MS;
+      if (contiguous) {
+        await deps.state.put({ streamId, lastArchivedHour: hour, updatedAt: deps.now(), runId: deps.runId });
+        last = hour;
+      }
+    }
+
+    if (target !== undefined) {
+      const behind = last === undefined ? hours.length : Math.max(0, (target.getTime() - last.getTime()) / HOUR_MS);
+      hoursBehind[streamId] = behind;
+    }
+  }
+
+  const archived = outcomes.filter((o) => o.status === 'archived');
+  const summary: SyncSummary = {
+    runId: deps.runId,
+    kind: request.kind,
+    hoursArchived: archived.length,
+    contacts: sum(archived, (o) => o.records),
+    objects: sum(archived, (o) => o.objects),
+    bytes: sum(archived, (o) => o.bytes),
+    failed: outcomes.filter((o) => o.status === 'failed').length,
+    deferred: outcomes.filter((o) => o.status === 'deferred').length,
+    hoursBehind,
+    windows: outcomes,
+  };
+
+  deps.metrics.count(METRICS.hoursArchived, summary.hoursArchived);
+  deps.metrics.count(METRICS.contactsArchived, summary.contacts);
+  deps.metrics.bytes(METRICS.bytesWritten, summary.bytes);
+  deps.metrics.count(METRICS.windowFailures, summary.failed);
+  if (request.kind === 'scheduled') deps.metrics.count(METRICS.hoursBehind, Math.max(0, ...Object.values(hoursBehind)));
+
+  const { windows: _windows, ...totals } = summary;
+  deps.log.info('sync finished', { ...totals });
+  if (summary.failed > 0) throw new SyncFailedError(summary);
+  return summary;
+}
+
+async function archiveWindow<Staged extends { readonly records: number }>(
+  streamId: string,
+  hour: Date,
+  deps: SyncDeps<Staged>,
+): Promise<WindowOutcome> {
+  const label = formatHour(hour);
+  const window = hourWindow(hour);
+  const startedAt = deps.now();
+  const ctx = { streamId, window, runId: deps.runId, archivedAt: startedAt };
+  const signal = AbortSignal.timeout(Math.max(1_000, Math.min(deps.remainingMs() - ABORT_MARGIN_MS, 2 ** 31 - 1)));
+  let pages = 0;
+  let problems = 0;
+  let totalResults: number | undefined;
+
+  async function* rows(): AsyncGenerator<Readonly<Record<string, unknown>>> {
+    for await (const page of deps.source.fetchWindow(streamId, window, signal)) {
+      pages += 1;
+      totalResults = page.totalResults;
+      for (const raw of page.records) {
+        const result = deps.normalize(raw, ctx);
+        if (result.problems.length > 0) {
+          problems += result.problems.length;
+          deps.log.warn('contact kept with null columns: it did not fit the schema', {
+            streamId,
+            hour: label,
+            conversationId: result.conversationId,
+            problems: result.problems,
+          });
+        }
+        yield result.row;
+      }
+    }
+  }
+
+  try {
+    const staged = await deps.writer.stage({ streamId, window, runId: deps.runId }, rows(), signal);
+    const manifest = await deps.writer.commit(staged, { totalResults, pagesFetched: pages, problems, startedAt });
+    deps.metrics.count(METRICS.pagesFetched, pages);
+    deps.metrics.count(METRICS.recordProblems, problems);
+    const outcome: WindowOutcome = {
+      streamId,
+      hour: label,
+      status: 'archived',
+      records: manifest.records,
+      objects: manifest.objects.length,
+      bytes: manifest.bytes,
+      pages,
+      problems,
+    };
+    deps.log.info('window archived', { ...outcome });
+    return outcome;
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    deps.log.error('window failed; it will be retried by the next run', { streamId, hour: label, error: message, pages });
+    return { ...emptyOutcome(streamId, label, 'failed'), pages, error: message };
+  }
+}
+
+function emptyOutcome(streamId: string, hour: string, status: WindowOutcome['status']): WindowOutcome {
+  return { streamId, hour, status, records: 0, objects: 0, bytes: 0, pages: 0, problems: 0 };
+}
+
+function sum<T>(items: readonly T[], pick: (item: T) => number): number {
+  return items.reduce((total, item) => total + pick(item), 0);
+}

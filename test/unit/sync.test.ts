@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { KoreApiError } from '../../functions/lib/errors';
+import type { SyncRequest } from '../../functions/lib/sync/events';
+import { runSync, SyncFailedError, type SyncDeps } from '../../functions/lib/sync/sync';
+import { formatHour } from '../../functions/lib/sync/windows';
+import type { ContactPage, ContactSource, TimeWindow } from '../../functions/lib/types';
+
+const d = (iso: string): Date => new Date(iso);
+
+/** A source with two contacts per hour; hours listed in `failing` throw an API error midway. */
+class FakeSource implements ContactSource {
+  readonly fetched: string[] = [];
+  constructor(private readonly failing = new Set<string>()) {}
+  async *fetchWindow(streamId: string, window: TimeWindow): AsyncIterable<ContactPage> {
+    const hour = formatHour(window.start);
+    this.fetched.push(`${streamId}@${hour}`);
+    yield { sequence: 1, records: [{ 'Conversation ID': `${streamId}-${hour}-a` }], totalResults: 2, totalPages: 2, hasMore: true };
+    if (this.failing.has(`${streamId}@${hour}`)) throw new KoreApiError('POST', '/rawdata', 400, 'bad request');
+    yield { sequence: 2, records: [{ 'Conversation ID': `${streamId}-${hour}-b` }], totalResults: 2, totalPages: 2, hasMore: false };
+  }
+}
+
+/** Keeps committed windows in memory; `stage` drains the rows like the real writer. */
+class FakeWriter {
+  readonly committed = new Map<string, readonly Readonly<Record<string, unknown>>[]>();
+  async stage(ref: { streamId: string; window: TimeWindow }, rows: AsyncIterable<Readonly<Record<string, unknown>>>) {
+    const all: Readonly<Record<string, unknown>>[] = [];
+    for await (const row of rows) all.push(row);
+    return { key: `${ref.streamId}@${formatHour(ref.window.start)}`, rows: all, records: all.length };
+  }
+  async commit(staged: { key: string; rows: readonly Readonly<Record<string, unknown>>[]; records: number }) {
+    this.committed.set(staged.key, staged.rows);
+    return { records: staged.records, bytes: 10 * staged.records, objects: staged.records > 0 ? [{}] : [] };
+  }
+}
+
+class FakeState {
+  readonly hours = new Map<string, Date>();
+  readonly puts: string[] = [];
+  async get(streamId: string) {
+    const hour = this.hours.get(streamId);
+    return hour === undefined ? undefined : { lastArchivedHour: hour };
+  }
+  async put(s: { streamId: string; lastArchivedHour: Date }) {
+    this.hours.set(s.streamId, s.lastArchivedHour);
+    this.puts.push(`${s.streamId}@${formatHour(s.lastArchivedHour)}`);
+  }
+}
+
+function deps(over: Partial<SyncDeps<{ records: number; key: string; rows: readonly Readonly<Record<string, unknown>>[] }>> & {
+  source?: ContactSource;
+}) {
+  const logs: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
+  const metrics: Record<string, number[]> = {};
+  const base: SyncDeps<{ records: number; key: string; rows: readonly Readonly<Record<string, unknown>>[] }> = {
+    source: new FakeSource(),
+    writer: new FakeWriter(),
+    state: new FakeState(),
+    normalize: (raw) => ({ row: { conversation_id: raw['Conversation ID'] }, conversationId: String(raw['Conversation ID']), problems: [] }),
+    log: {
+      info: (message, extra) => logs.push({ level: 'info', message, extra }),
+      warn: (message, extra) => logs.push({ level: 'warn', message, extra }),
+      error: (message, extra) => logs.push({ level: 'error', message, extra }),
+    },
+    metrics: {
+      count: (name, value) => void (metrics[name] ??= []).push(value),
+      bytes: (name, value) => void (metrics[name] ??= []).push(value),
+    },
+    streamIds: ['st-1'],
+    archiveStart: undefined,
+    maxCatchUpHours: 24,
+    runId: 'run-1',
+    now: () => d('2026-11-20T12:05:00Z'),
+    remainingMs: () => 900_000,
+    ...over,
+  };
+  return { deps: base, logs, metrics };
+}
+
+const scheduled: SyncRequest = { kind: 'scheduled', time: d('2026-11-20T12:05:00Z') };
+
+describe('runSync', () => {
+  it('first scheduled run archives the previous hour and records it as state', async () => {
+    const { deps: x, metrics } = deps({});
+    const summary = await runSync(scheduled, x);
+    expect(summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['archived 2026-11-20T11']);
+    expect(summary.contacts).toBe(2);
+    expect((x.state as FakeState).puts).toEqual(['st-1@2026-11-20T11']);
+    expect(metrics.HoursBehind).toEqual([0]);
+    expect(metrics.ContactsArchived).toEqual([2]);
+  });
+
+  it('catches up every hour missed since the state, oldest first, after an outage', async () => {
+    const state = new FakeState();
+    state.hours.set('st-1', d('2026-11-20T06:00Z'));
+    const source = new FakeSource();
+    const { deps: x } = deps({ state, source });
+    const summary = await runSync(scheduled, x);
+    expect(source.fetched).toEqual(['07', '08', '09', '10', '11'].map((h) => `st-1@2026-11-20T${h}`));
+    expect(state.puts).toEqual(['07', '08', '09', '10', '11'].map((h) => `st-1@2026-11-20T${h}`));
+    expect(summary.hoursArchived).toBe(5);
+  });
+
+  it('a retried invocation of an hour already archived does nothing', async () => {
+    const state = new FakeState();
+    state.hours.set('st-1', d('2026-11-20T11:00Z'));
+    const source = new FakeSource();
+    const summary = await runSync(scheduled, deps({ state, source }).deps);
+    expect(source.fetched).toEqual([]);
+    expect(summary.windows).toEqual([]);
+  });
+
+  it('a failed window stops its catch-up, keeps the state before it, and fails the run after other streams', async () => {
+    const state = new FakeState();
+    state.hours.set('st-1', d('2026-11-20T08:00Z'));
+    state.hours.set('st-2', d('2026-11-20T10:00Z'));
+    const source = new FakeSource(new Set(['st-1@2026-11-20T10']));
+    const writer = new FakeWriter();
+    const { deps: x, metrics, logs } = deps({ state, source, writer, streamIds: ['st-1', 'st-2'] });
+    const error = await runSync(scheduled, x).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncFailedError);
+    const summary = (error as SyncFailedError).summary;
+    expect(summary.windows.map((w) => `${w.status} ${w.streamId} ${w.hour}`)).toEqual([
+      'archived st-1 2026-11-20T09',
+      'failed st-1 2026-11-20T10',
+      'archived st-2 2026-11-20T11',
+    ]);
+    expect(state.hours.get('st-1')?.toISOString()).toBe('2026-11-20T09:00:00.000Z');
+    expect(writer.committed.has('st-1@2026-11-20T10')).toBe(false);
+    expect((error as Error).message).toContain('st-1@2026-11-20T10 (KoreApiError: POST /rawdata failed with HTTP 400: bad request)');
+    expect(summary.hoursBehind).toEqual({ 'st-1': 2, 'st-2': 0 });
+    expect(metrics.HoursBehind).toEqual([2]);
+    expect(metrics.WindowFailures).toEqual([1]);
+    expect(logs.some((l) => l.level === 'error' && l.extra?.hour === '2026-11-20T10')).toBe(true);
+  });
+
+  it('manual hours never move the state backwards and extend it only contiguously', async () => {
+    const state = new FakeState();
+    state.hours.set('st-1', d('2026-11-20T09:00Z'));
+    const request: SyncRequest = { kind: 'manual', hours: [d('2026-11-20T03:00Z'), d('2026-11-20T10:00Z'), d('2026-11-20T11:00Z')] };
+    await runSync(request, deps({ state }).deps);
+    expect(state.puts).toEqual(['st-1@2026-11-20T10', 'st-1@2026-11-20T11']);
+  });
+
+  it('manual hours on a stream with no state create no state', async () => {
+    const state = new FakeState();
+    await runSync({ kind: 'manual', hours: [d('2026-11-20T03:00Z')] }, deps({ state }).deps);
+    expect(state.puts).toEqual([]);
+  });
+
+  it('defers windows when the invocation is running out of time', async () => {
+    const state = new FakeState();
+    state.hours.set('st-1', d('2026-11-20T08:00Z'));
+    let left = 400_000;
+    const { deps: x } = deps({ state, remainingMs: () => (left -= 150_000) });
+    const summary = await runSync(scheduled, x);
+    expect(summary.windows.map((w) => w.status)).toEqual(['archived', 'deferred', 'deferred']);
+    expect(state.hours.get('st-1')?.toISOString()).toBe('2026-11-20T09:00:00.000Z');
+    expect(summary.hoursBehind['st-1']).toBe(2);
+  });
+
+  it('counts and logs records that did not fit, without dropping them', async () => {
+    const writer = new FakeWriter();
+    const { deps: x, logs, metrics } = deps({
+      writer,
+      normalize: (raw) => ({ row: { conversation_id: raw['Conversation ID'] }, conversationId: undefined, problems: ['duration_ms: not a duration'] }),
+    });
+    await runSync(scheduled, x);
+    expect(writer.committed.get('st-1@2026-11-20T11')).toHaveLength(2);
+    expect(metrics.RecordProblems).toEqual([2]);
+    expect(logs.filter((l) => l.level === 'warn')).toHaveLength(2);
+  });
+});
