@@ -10,12 +10,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-console': ['error', { allow: [] }],
+      'no-console': 'error',
     },
   },
   {
     // Scripts and the CLI talk to a human on a terminal; the Lambda code logs through Powertools.
-    files: ['scripts/**', 'bin/**', 'functions/cli/**', 'test/**'],
+    files: ['scripts/**', 'bin/**', 'functions/cli/**', 'test/**', 'tools/**'],
     rules: { 'no-console': 'off' },
   },
 );
