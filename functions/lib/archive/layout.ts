@@ -60,3 +60,14 @@ export function stagingPrefix(prefix: string, runId: string, streamId: string, w
 export function stateKey(prefix: string, streamId: string): string {
   return `${prefix}/${LAYOUT.state}/stream_id=${streamId}.json`;
 }
+
+/**
+ * Stream ids and run ids become S3 key segments (and appear unencoded in CopyObject sources), so they
+ * are limited to a safe alphabet: a letter or digit, then letters, digits, ".", "_" or "-", at most 128.
+ */
+export const KEY_SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** True when `id` may be used as a stream id or run id in a key (see {@link KEY_SAFE_ID}). */
+export function isKeySafeId(id: string): boolean {
+  return KEY_SAFE_ID.test(id);
+}
