@@ -1,0 +1,256 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import { ENV, type PagingMode } from '../config';
+import { ArchiveError, ConfigError, KoreApiError, KoreAuthError, PagingError } from '../errors';
+import type { ContactPage, ContactSource, RawContact, RunObserver, TimeWindow } from '../types';
+import { createTokenProvider, type TokenProvider } from './auth';
+import { formatApiDate } from './dates';
+import { apiErrorMessage, parseEnvelope, type RawDataEnvelope } from './envelope';
+import { isLastPage, pageParams, PassTracker, type PageParams } from './paging';
+import { TokenBucket } from './rate-limiter';
+import { conversationStartOf, recordKey } from './record';
+import { DEFAULT_RETRY_TIMING, isTransientStatus, KoreTransientStatusError, withRetry, type RetryPolicy } from './retry';
+import type { KoreConnection } from './secret';
+import { sleep as realSleep, type Sleep } from './sleep';
+
+/** Options of {@link KoreClient}. */
+export interface KoreClientOptions {
+  readonly connection: KoreConnection;
+  /** Default: {@link createTokenProvider} of `connection`. */
+  readonly tokenProvider?: TokenProvider;
+  /** `limit` of each request (1..1000). */
+  readonly pageSize: number;
+  /** Advance `page` (default in the config) or `offset`. */
+  readonly pagingMode: PagingMode;
+  /** Sent as `include_below_threshold`; the archive default is true (the API's own default is false). */
+  readonly includeBelowThreshold: boolean;
+  /** Sent as `contact_direction` when set. */
+  readonly contactDirection?: 'inbound' | 'outbound';
+  /** Client-side rate limit, requests per minute. */
+  readonly rateLimitRpm: number;
+  /** Requests allowed back to back after a quiet spell. Default 1. */
+  readonly rateLimitBurst?: number;
+  /** undici `headersTimeout` and `bodyTimeout` of each request. */
+  readonly requestTimeoutMs: number;
+  /** Attempts per request, the first included. */
+  readonly maxAttempts: number;
+  /** Time budget of the retries of one request, from its first attempt. Default 5 minutes. */
+  readonly maxRetryElapsedMs?: number;
+  /** First backoff ceiling (doubles per retry). Default 500 ms. */
+  readonly retryBaseDelayMs?: number;
+  /** Largest backoff ceiling. Default 30 s. */
+  readonly retryMaxDelayMs?: number;
+  readonly observer?: RunObserver;
+  /** Default: a keep-alive undici Agent owned (and closed) by the client. */
+  readonly dispatcher?: Dispatcher;
+  readonly sleep?: Sleep;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+/** Verification passes over one window before it is declared unstable. */
+export const MAX_PASSES = 3;
+
+const METHOD = 'POST';
+
+/** The API path of a stream's raw data (no host: this is what errors show). */
+export function rawDataPath(streamId: string): string {
+  return `/qualityai/api/v1/public/qualitymanagement/app/${encodeURIComponent(streamId)}/rawdata`;
+}
+
+function windowLabel(window: TimeWindow): string {
+  return `[${window.start.toISOString()}, ${window.end.toISOString()})`;
+}
+
+function positiveInteger(value: number, variable: string, max: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(variable, `must be a whole number from 1 to ${max}`);
+}
+
+/**
+ * Client of the Kore.ai Quality AI Raw Data API: fetches every contact of a stream whose
+ * conversation started in a half-open window, page by page.
+ *
+ * - Paging advances `page` or `offset`, stops on `hasMore: false`, on the last page or on an empty
+ *   page, and can never loop: a cap from the first page's totals and a repeated-page check raise
+ *   {@link PagingError}.
+ * - Completeness: contacts are deduplicated by conversation id across the whole fetch; when the
+ *   totals move during a pass, or fewer distinct contacts arrived than announced, another pass runs
+ *   (at most {@link MAX_PASSES}) and yields only contacts not seen yet.
+ * - The API's bounds are inclusive with second precision, so the request asks for
+ *   `[start, end]` to the second and contacts starting at or after `window.end` are dropped here
+ *   (the next window fetches them). Contacts without a readable start time are kept.
+ * - Failures: 408/429/5xx, timeouts, connection errors and malformed 2xx bodies are retried (see
+ *   `retry.ts`); a 401 re-mints the token once; other 4xx fail at once with {@link KoreApiError}.
+ * - A token bucket keeps the client under `rateLimitRpm`.
+ */
+export class KoreClient implements ContactSource {
+  readonly #o: KoreClientOptions;
+  readonly #tokens: TokenProvider;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #limiter: TokenBucket;
+  readonly #policy: RetryPolicy;
+  readonly #sleep: Sleep;
+  readonly #now: () => number;
+
+  constructor(options: KoreClientOptions) {
+    positiveInteger(options.pageSize, ENV.pageSize, 1000);
+    positiveInteger(options.maxAttempts, ENV.maxAttempts, 100);
+    positiveInteger(options.requestTimeoutMs, ENV.requestTimeoutMs, 3_600_000);
+    if (!(options.rateLimitRpm > 0) || !Number.isFinite(options.rateLimitRpm)) {
+      throw new ConfigError(ENV.rateLimitRpm, 'must be a positive number');
+    }
+    if (options.pagingMode !== 'page' && options.pagingMode !== 'offset') throw new ConfigError(ENV.pagingMode, 'must be "page" or "offset"');
+    this.#o = options;
+    this.#tokens = options.tokenProvider ?? createTokenProvider(options.connection);
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({
+        keepAliveTimeout: 10_000,
+        connections: 4,
+        headersTimeout: options.requestTimeoutMs,
+        bodyTimeout: options.requestTimeoutMs,
+      });
+    this.#sleep = options.sleep ?? realSleep;
+    this.#now = options.now ?? Date.now;
+    this.#limiter = new TokenBucket({
+      ratePerMinute: options.rateLimitRpm,
+      burst: options.rateLimitBurst ?? 1,
+      now: this.#now,
+      sleep: this.#sleep,
+    });
+    this.#policy = {
+      maxAttempts: options.maxAttempts,
+      maxElapsedMs: options.maxRetryElapsedMs ?? DEFAULT_RETRY_TIMING.maxElapsedMs,
+      baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_TIMING.baseDelayMs,
+      maxDelayMs: options.retryMaxDelayMs ?? DEFAULT_RETRY_TIMING.maxDelayMs,
+    };
+  }
+
+  /** {@inheritDoc ContactSource.fetchWindow} */
+  async *fetchWindow(streamId: string, window: TimeWindow, signal?: AbortSignal): AsyncGenerator<ContactPage, void, undefined> {
+    if (typeof streamId !== 'string' || streamId === '') throw new ArchiveError('fetchWindow: the stream id must be a non-empty string');
+    const startMs = window.start.getTime();
+    const endMs = window.end.getTime();
+    if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || startMs >= endMs) {
+      throw new ArchiveError('fetchWindow: the window must have valid dates with start before end');
+    }
+    const { pagingMode: mode, pageSize: limit } = this.#o;
+    const label = windowLabel(window);
+    const seen = new Set<string>();
+    let sequence = 0;
+    let lastPass: PassTracker | undefined;
+
+    for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
+      const tracker = new PassTracker({ streamId, windowLabel: label, mode }, limit);
+      lastPass = tracker;
+      let received = 0;
+      for (let index = 1; ; index += 1) {
+        const page = await this.#fetchPage(streamId, window, pageParams(mode, index, received), signal);
+        const keys = page.results.map(recordKey);
+        tracker.add(page, keys);
+        received += page.results.length;
+
+        const fresh: RawContact[] = [];
+        page.results.forEach((record, i) => {
+          const key = keys[i] as string;
+          if (seen.has(key)) return;
+          seen.add(key);
+          // Outside [start, end) only by the API's second-precision, inclusive bounds: the adjacent
+          // window's request covers those contacts. No start time: kept, never dropped.
+          const start = conversationStartOf(record)?.getTime();
+          if (start !== undefined && (start < startMs || start >= endMs)) return;
+          fresh.push(record);
+        });
+        sequence += 1;
+        this.#o.observer?.page?.({ streamId, records: fresh.length });
+        yield { sequence, records: fresh, totalResults: page.totalResults, totalPages: page.totalPages, hasMore: page.hasMore };
+        if (isLastPage(mode, index, page, received)) break;
+      }
+      if (!tracker.needsAnotherPass()) return;
+    }
+    throw new PagingError(
+      `stream ${streamId}, window ${label}: the window kept changing over ${MAX_PASSES} passes (${lastPass?.describe() ?? 'no pass'}); ` +
+        'the contacts fetched so far are incomplete, retry the window later',
+    );
+  }
+
+  /** Closes the keep-alive connections of the client's own agent (an injected dispatcher is left open). */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  /** One page, with retries and token renewal. */
+  async #fetchPage(streamId: string, window: TimeWindow, paging: PageParams, signal: AbortSignal | undefined): Promise<RawDataEnvelope> {
+    const path = rawDataPath(streamId);
+    const operation = `${METHOD} ${path}`;
+    const body = JSON.stringify({
+      startDate: formatApiDate(window.start),
+      endDate: formatApiDate(window.end),
+      limit: this.#o.pageSize,
+      page: paging.page,
+      offset: paging.offset,
+      include_below_threshold: this.#o.includeBelowThreshold,
+      ...(this.#o.contactDirection === undefined ? {} : { contact_direction: this.#o.contactDirection }),
+    });
+    // One re-mint per page request: a token used up or expired mid-run is replaced, but a token
+    // refused right after minting means the credentials themselves are wrong.
+    let renewed = false;
+    const retryOptions = {
+      policy: this.#policy,
+      operation,
+      sleep: this.#sleep,
+      now: this.#now,
+      onRetry: (info: { reason: string; attempt: number; delayMs: number }) => this.#o.observer?.retry?.(info),
+      ...(signal === undefined ? {} : { signal }),
+      ...(this.#o.random === undefined ? {} : { random: this.#o.random }),
+    };
+    return withRetry(async () => {
+      for (;;) {
+        const token = await this.#tokens.token();
+        const { status, text, retryAfter } = await this.#send(path, token, body, signal);
+        if (status >= 200 && status <= 299) return parseEnvelope(text, operation);
+        const message = apiErrorMessage(text, this.#secrets(token));
+        if (status === 401) {
+          if (this.#tokens.renew === undefined) {
+            throw new KoreAuthError(METHOD, path, status, `the configured jwt was rejected${message ? ` (${message})` : ''}; replace it in the secret, or use clientId + clientSecret`);
+          }
+          if (!renewed) {
+            renewed = true;
+            await this.#tokens.renew();
+            continue;
+          }
+          throw new KoreAuthError(METHOD, path, status, `a freshly minted token was rejected${message ? ` (${message})` : ''}; check clientId, clientSecret, accountId and orgId`);
+        }
+        if (status === 403) {
+          throw new KoreAuthError(METHOD, path, status, `${message ?? 'forbidden'}; check that the app has the Quality Management Analytics API scope`);
+        }
+        if (isTransientStatus(status)) throw new KoreTransientStatusError(METHOD, path, status, message, retryAfter);
+        throw new KoreApiError(METHOD, path, status, message);
+      }
+    }, retryOptions);
+  }
+
+  /** Sends one request after the rate limiter allows it; reads the whole body. */
+  async #send(path: string, token: string, body: string, signal: AbortSignal | undefined): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+    await this.#limiter.acquire(signal);
+    const { origin, accountId, orgId } = this.#o.connection;
+    const res = await request(`${origin}${path}`, {
+      method: METHOD,
+      dispatcher: this.#dispatcher,
+      headers: { auth: token, accountId, orgId, 'content-type': 'application/json', accept: 'application/json' },
+      body,
+      headersTimeout: this.#o.requestTimeoutMs,
+      bodyTimeout: this.#o.requestTimeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const text = await res.body.text();
+    const header = res.headers['retry-after'];
+    return { status: res.statusCode, text, retryAfter: Array.isArray(header) ? header[0] : header };
+  }
+
+  #secrets(token: string): string[] {
+    const auth = this.#o.connection.auth;
+    return auth.kind === 'client' ? [token, auth.clientSecret] : [token, auth.jwt];
+  }
+}
