@@ -101,7 +101,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     request = toRequest(values, io.now());
     const config = loadConfig(io.env);
     runtime = createRuntime(config, {
-      logger: new Logger({ serviceName: METRICS.service, logLevel: values.verbose ? 'INFO' : 'ERROR' }),
+      logger: new Logger({ serviceName: METRICS.service, logLevel: values.verbose ? 'INFO' : 'SILENT' }),
       // EMF metrics only make sense inside Lambda; the CLI prints its own summary.
       metrics: silentMetrics,
       ...io.overrides,

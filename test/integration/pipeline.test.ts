@@ -1,0 +1,223 @@
+import { inspect } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EventValidationError } from '../../functions/lib/errors';
+import { handler, resetRuntimeForTests } from '../../functions/sync/handler';
+import { startKoreSimulator } from '../../tools/kore-simulator';
+import { openArchive } from '../../tools/archive-sql';
+import { lambdaContext, scheduledEvent, startHarness, CREDENTIALS, type Harness } from '../support/harness';
+
+/**
+ * End to end: the real handler, the Kore simulator over HTTP, s3rver over HTTP (behind a fault proxy), a local
+ * Secrets Manager endpoint, and DuckDB reading the objects with the declared column types.
+ */
+let h: Harness;
+const saved = { ...process.env };
+
+function useEnv(extra: Record<string, string> = {}): void {
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved, h.env(extra));
+  resetRuntimeForTests();
+}
+
+const HOUR = (iso: string): Date => new Date(`${iso}:00:00.000Z`);
+const partition = (stream: string, iso: string): string =>
+  `kore-qa/contacts/stream_id=${stream}/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/`;
+
+async function partitionRows(stream: string, iso: string): Promise<Record<string, unknown>[]> {
+  const keys = (await h.s3.listKeys(partition(stream, iso))).filter((k) => k.endsWith('.jsonl.gz'));
+  const rows = [];
+  for (const key of keys) rows.push(...(await h.lines(key)));
+  return rows;
+}
+
+async function manifest(stream: string, iso: string): Promise<Record<string, unknown> | undefined> {
+  const key = `${partition(stream, iso)}_manifest.json`;
+  if (!(await h.s3.listKeys(key)).includes(key)) return undefined;
+  return JSON.parse((await h.s3.getObject(key)).toString('utf8')) as Record<string, unknown>;
+}
+
+async function stateHour(stream: string): Promise<string | undefined> {
+  const key = `kore-qa/_state/stream_id=${stream}.json`;
+  if (!(await h.s3.listKeys(key)).includes(key)) return undefined;
+  return (JSON.parse((await h.s3.getObject(key)).toString('utf8')) as { lastArchivedHour: string }).lastArchivedHour;
+}
+
+function expected(stream: string, iso: string): Map<string, Record<string, unknown>> {
+  const start = HOUR(iso);
+  const list = h.sim.contactsInWindow(stream, start, new Date(start.getTime() + 3_600_000), { includeBelowThreshold: true });
+  return new Map(list.map((c) => [String(c['Conversation ID']), c]));
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  process.env = saved;
+  await h.close();
+});
+beforeEach(() => useEnv());
+afterEach(() => {
+  h.sim.clearFaults();
+  h.proxy.clear();
+});
+
+describe('hourly archive, end to end', () => {
+  it('archives every contact of the window exactly once, raw as the API returned it, readable with the declared types', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-alpha', ARCHIVE_MAX_RECORDS_PER_OBJECT: '12' });
+    const summary = await handler(scheduledEvent('2026-11-20T11:05:00Z'), lambdaContext());
+    expect(summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['archived 2026-11-20T10']);
+
+    const want = expected('st-alpha', '2026-11-20T10');
+    expect(want.size).toBeGreaterThan(12);
+    const rows = await partitionRows('st-alpha', '2026-11-20T10');
+    const ids = rows.map((r) => String(r.conversation_id));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(ids)).toEqual(new Set(want.keys()));
+    for (const row of rows) expect(JSON.parse(String(row.raw))).toEqual(want.get(String(row.conversation_id)));
+    // The edge contacts: HH:59:59.999 belongs to this hour, the next HH:00:00.000 does not.
+    const starts = rows.map((r) => String(r.conversation_start_time));
+    expect(starts).toContain('2026-11-20 10:59:59.999');
+    expect(starts).not.toContain('2026-11-20 11:00:00.000');
+
+    const m = await manifest('st-alpha', '2026-11-20T10');
+    expect(m).toMatchObject({ streamId: 'st-alpha', records: want.size, runId: summary.runId });
+    expect((m?.objects as unknown[]).length).toBeGreaterThan(1);
+    expect(await stateHour('st-alpha')).toBe('2026-11-20T10:00:00.000Z');
+
+    const archive = await openArchive(`${await h.download('kore-qa/contacts/')}/kore-qa/contacts`);
+    try {
+      const [counted] = await archive.query(
+        `SELECT count(*) AS n, count(DISTINCT conversation_id) AS ids, min(conversation_start_time) AS first
+           FROM contacts WHERE stream_id = 'st-alpha' AND dt = '2026-11-20' AND hour = '10'`,
+      );
+      expect(counted).toMatchObject({ n: want.size, ids: want.size });
+    } finally {
+      archive.close();
+    }
+  });
+
+  it('re-running a window replaces it: same contacts, no stale part left behind', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-beta', ARCHIVE_MAX_RECORDS_PER_OBJECT: '5' });
+    await handler({ hours: ['2026-11-19T08'] }, lambdaContext());
+    const first = await h.s3.listKeys(partition('st-beta', '2026-11-19T08'));
+    expect(first.filter((k) => k.endsWith('.jsonl.gz')).length).toBeGreaterThan(2);
+
+    useEnv({ KORE_STREAM_IDS: 'st-beta', ARCHIVE_MAX_RECORDS_PER_OBJECT: '1000' });
+    await handler({ hours: ['2026-11-19T08'] }, lambdaContext());
+    const second = await h.s3.listKeys(partition('st-beta', '2026-11-19T08'));
+    expect(second.filter((k) => k.endsWith('.jsonl.gz'))).toEqual([`${partition('st-beta', '2026-11-19T08')}part-00000.jsonl.gz`]);
+    const ids = (await partitionRows('st-beta', '2026-11-19T08')).map((r) => String(r.conversation_id));
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(new Set(ids)).toEqual(new Set(expected('st-beta', '2026-11-19T08').keys()));
+    expect(await h.s3.listKeys('kore-qa/_staging/')).toEqual([]);
+  });
+
+  it('an API failure mid-hour leaves no partial object and no advanced state; the next run completes it', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-gamma', ARCHIVE_START: '2026-11-18T03', ARCHIVE_MAX_RECORDS_PER_OBJECT: '5' });
+    h.sim.inject({ kind: 'status', status: 400, message: 'simulated bad request' }, { afterRequests: 2 });
+    await expect(handler(scheduledEvent('2026-11-18T05:02:00Z'), lambdaContext())).rejects.toThrow(/st-gamma@2026-11-18T03.*HTTP 400/);
+    expect(await h.s3.listKeys(partition('st-gamma', '2026-11-18T03'))).toEqual([]);
+    expect(await h.s3.listKeys(partition('st-gamma', '2026-11-18T04'))).toEqual([]);
+    expect(await stateHour('st-gamma')).toBeUndefined();
+    expect(await h.s3.listKeys('kore-qa/_staging/')).toEqual([]);
+
+    const summary = await handler(scheduledEvent('2026-11-18T05:02:00Z'), lambdaContext());
+    expect(summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['archived 2026-11-18T03', 'archived 2026-11-18T04']);
+    expect(new Set((await partitionRows('st-gamma', '2026-11-18T03')).map((r) => r.conversation_id))).toEqual(
+      new Set(expected('st-gamma', '2026-11-18T03').keys()),
+    );
+    expect(await stateHour('st-gamma')).toBe('2026-11-18T04:00:00.000Z');
+  });
+
+  it('an S3 failure mid-hour leaves no partial object and no advanced state; the next run completes it', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-delta', ARCHIVE_START: '2026-11-17T09', ARCHIVE_MAX_RECORDS_PER_OBJECT: '5' });
+    // The first staged object succeeds; every later upload of this window fails (after the SDK's own retries).
+    let puts = 0;
+    h.proxy.failWhen(({ method, url }) => method === 'PUT' && url.includes('_staging') && ++puts > 1);
+    await expect(handler(scheduledEvent('2026-11-17T10:30:00Z'), lambdaContext())).rejects.toThrow(/st-delta@2026-11-17T09/);
+    expect(h.proxy.failed.length).toBeGreaterThan(0);
+    h.proxy.clear();
+    expect(await h.s3.listKeys(partition('st-delta', '2026-11-17T09'))).toEqual([]);
+    expect(await stateHour('st-delta')).toBeUndefined();
+
+    await handler(scheduledEvent('2026-11-17T10:30:00Z'), lambdaContext());
+    expect(new Set((await partitionRows('st-delta', '2026-11-17T09')).map((r) => r.conversation_id))).toEqual(
+      new Set(expected('st-delta', '2026-11-17T09').keys()),
+    );
+    expect(await stateHour('st-delta')).toBe('2026-11-17T09:00:00.000Z');
+  });
+
+  it('a scheduled run after an outage of several hours archives every missed hour, oldest first', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-eps', ARCHIVE_START: '2026-11-16T00' });
+    await handler(scheduledEvent('2026-11-16T01:05:00Z'), lambdaContext());
+    expect(await stateHour('st-eps')).toBe('2026-11-16T00:00:00.000Z');
+    // Five hourly runs were missed; the next one heals the gap.
+    const summary = await handler(scheduledEvent('2026-11-16T07:05:00Z'), lambdaContext());
+    expect(summary.windows.map((w) => w.hour)).toEqual(['01', '02', '03', '04', '05', '06'].map((x) => `2026-11-16T${x}`));
+    for (const w of summary.windows) {
+      expect(w.status).toBe('archived');
+      expect(await manifest('st-eps', w.hour)).toMatchObject({ records: expected('st-eps', w.hour).size });
+    }
+    expect(await stateHour('st-eps')).toBe('2026-11-16T06:00:00.000Z');
+  });
+
+  it('an empty hour gets a manifest and no data file', async () => {
+    const quiet = await startKoreSimulator({ credentials: CREDENTIALS, contactsPerHour: 0, edgeContacts: false });
+    try {
+      h.secrets.set('kore-qa-archive/quiet', JSON.stringify({ host: quiet.url, ...CREDENTIALS }));
+      useEnv({ KORE_STREAM_IDS: 'st-quiet', KORE_SECRET_ID: 'kore-qa-archive/quiet' });
+      const summary = await handler({ hours: ['2026-11-15T03'] }, lambdaContext());
+      expect(summary.windows[0]).toMatchObject({ status: 'archived', records: 0, objects: 0 });
+      expect(await h.s3.listKeys(partition('st-quiet', '2026-11-15T03'))).toEqual([`${partition('st-quiet', '2026-11-15T03')}_manifest.json`]);
+      expect(await manifest('st-quiet', '2026-11-15T03')).toMatchObject({ records: 0, objects: [] });
+    } finally {
+      await quiet.close();
+    }
+  });
+
+  it('rejects a malformed event before reading the secret, fetching or writing anything', async () => {
+    const before = { api: h.sim.requests.length, secret: h.secrets.requests.length, keys: (await h.s3.listKeys('')).length };
+    for (const event of [{ hours: '2026-11-20T10' }, { from: '2026-11-20T10' }, { hello: 'world' }, 'hours']) {
+      await expect(handler(event, lambdaContext())).rejects.toThrow(EventValidationError);
+    }
+    expect(h.sim.requests.length).toBe(before.api);
+    expect(h.secrets.requests.length).toBe(before.secret);
+    expect((await h.s3.listKeys('')).length).toBe(before.keys);
+  });
+
+  it('never writes the client secret or a token to the logs, errors or S3, even when auth fails', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-zeta', POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+    const written: string[] = [];
+    const original = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+    const capture = (chunk: unknown): boolean => {
+      written.push(String(chunk));
+      return true;
+    };
+    process.stdout.write = capture as typeof process.stdout.write;
+    process.stderr.write = capture as typeof process.stderr.write;
+    let failure: unknown;
+    try {
+      h.sim.inject({ kind: 'unauthorized' }, { times: 50 });
+      failure = await handler({ hours: ['2026-11-14T02'] }, lambdaContext()).catch((e: unknown) => e);
+      h.sim.clearFaults();
+      await handler({ hours: ['2026-11-14T03'] }, lambdaContext());
+    } finally {
+      process.stdout.write = original.out;
+      process.stderr.write = original.err;
+    }
+    expect(failure).toBeInstanceOf(Error);
+    const error = failure as Error & { summary?: unknown };
+    const everything = [
+      written.join(''),
+      error.message,
+      error.stack ?? '',
+      JSON.stringify(error.summary),
+      inspect(error, { depth: 10 }),
+    ];
+    for (const key of await h.s3.listKeys('kore-qa/')) everything.push((await h.s3.getObject(key)).toString('latin1'));
+    const haystack = everything.join('\n');
+    expect(written.join('')).toContain('window failed');
+    expect(haystack).not.toContain(CREDENTIALS.clientSecret);
+    expect(haystack).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+  });
+});
