@@ -1,7 +1,8 @@
 /**
  * Analyst questions over the archive, answered with SQL through DuckDB (the local demo and the end-to-end
- * tests). The SQL sticks to the subset Athena (Trino) and DuckDB share — `CROSS JOIN UNNEST(...) AS t(x)`,
- * struct field access, CASE — so the same statements run unchanged in the Athena console.
+ * tests). This is DuckDB's dialect: its `UNNEST` of an array of structs yields one struct column, while
+ * Athena (Trino) expands it into one column per field. The Athena versions of these questions are the
+ * workgroup's saved queries (infra/named-queries.ts).
  */
 import { join } from 'node:path';
 import type { Json } from '@duckdb/node-api';

@@ -115,7 +115,7 @@ describe('normalizeContact on the API samples', () => {
         },
       ],
       speaking_rate: [],
-      sentiment_pattern: { start: 'neutral', end: 'neutral' },
+      sentiment_pattern: { at_start: 'neutral', at_end: 'neutral' },
       sentiment_ratio: { positive: 28, neutral: 50, negative: 22 },
       customer_emotions: [
         { emotion: 'Happy', duration: 0, proportion: 56.25 },
@@ -405,7 +405,7 @@ describe('normalizeContact on edge cases', () => {
         'agents[1]: not an object',
         'emotions: not an array',
         'sentiment_ratio: not an object',
-        'sentiment_pattern.start: not a string',
+        'sentiment_pattern.at_start: not a string',
         'speaking_rate[0].n_words: not a whole number',
         'speaking_rate[0].msg_timestamp: out of range for bigint',
         'speaking_rate[0].start_offset_ms: not a number',
@@ -437,7 +437,7 @@ describe('normalizeContact on edge cases', () => {
       emotions: null,
       custom_fields: null,
       configured_topics_total: null,
-      sentiment_pattern: { start: null, end: 'neutral' },
+      sentiment_pattern: { at_start: null, at_end: 'neutral' },
       // "" and "NA" are the API's "no value": null without a problem.
       crutch_word_score: null,
       silence_pct: null,

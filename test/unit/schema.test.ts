@@ -151,7 +151,7 @@ describe('archive schema', () => {
       customer_emotions: 'array<struct<emotion:string,duration:double,proportion:double>>',
       agent_emotions: 'array<struct<emotion:string,duration:double,proportion:double>>',
       sentiment_ratio: 'struct<positive:double,neutral:double,negative:double>',
-      sentiment_pattern: 'struct<start:string,end:string>',
+      sentiment_pattern: 'struct<at_start:string,at_end:string>',
       speaking_rate:
         'array<struct<n_words:int,average:double,score:double,source:string,source_id:string,message_id:string,msg_timestamp:bigint,start_offset_ms:bigint>>',
       metrics:
@@ -184,7 +184,7 @@ describe('archive schema', () => {
     expect(duck.duration_ms).toBe('BIGINT');
     expect(duck.fatal_errors).toBe('INTEGER');
     expect(duck.raw).toBe('VARCHAR');
-    expect(duck.sentiment_pattern).toBe('STRUCT("start" VARCHAR, "end" VARCHAR)');
+    expect(duck.sentiment_pattern).toBe('STRUCT("at_start" VARCHAR, "at_end" VARCHAR)');
     expect(duckdbPartitionTypes()).toEqual({ stream_id: 'VARCHAR', dt: 'VARCHAR', hour: 'VARCHAR' });
   });
 

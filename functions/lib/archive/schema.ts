@@ -291,8 +291,9 @@ export const COLUMN_SPECS: readonly ColumnSpec[] = Object.freeze([
   api('agent_emotions', t.array(emotionShare), ['Agent emotions'], 'Agent emotion breakdown (proportion in %)'),
   api('sentiment_ratio', t.struct({ positive: t.double(), neutral: t.double(), negative: t.double() }), ['Sentiment Ratio'],
     'Sentiment distribution in % (positive, neutral, negative)'),
-  api('sentiment_pattern', t.struct({ start: t.string(), end: t.string() }), ['Sentiment Pattern'],
-    'Sentiment at the start and the end of the conversation (query the end as sentiment_pattern."end")'),
+  // Fields renamed from the API's start/end: END is an SQL keyword and would need quoting in every query.
+  api('sentiment_pattern', t.struct({ at_start: from(t.string(), 'start'), at_end: from(t.string(), 'end') }), ['Sentiment Pattern'],
+    'Sentiment at the start and at the end of the conversation'),
   // Voice
   api(
     'speaking_rate',

@@ -1,0 +1,140 @@
+import { Duration, RemovalPolicy, Validations, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { LAYOUT } from '../../functions/lib/archive/layout';
+import type { EncryptionConfig, LifecycleConfig } from '../config';
+
+/** Properties of {@link ArchiveBucket}. */
+export interface ArchiveBucketProps {
+  /** Key prefix of the archive inside the bucket, e.g. `kore-qa`. */
+  readonly prefix: string;
+  readonly lifecycle: LifecycleConfig;
+  readonly encryption: EncryptionConfig;
+  /** Import this bucket instead of creating one; its settings stay the owner's responsibility. */
+  readonly existingBucketName?: string;
+  /** How long server access logs are kept, in days. */
+  readonly accessLogRetentionDays: number;
+}
+
+/**
+ * The archive bucket, secure by default: all public access blocked, TLS 1.2+ only, encrypted (SSE-S3, or
+ * SSE-KMS with a bucket key), versioned, retained when the stack is deleted, server access logs to a
+ * separate log bucket, and a lifecycle that tiers data only to classes Athena can still read
+ * (Standard-IA, then Glacier Instant Retrieval), expires old versions, staging leftovers and query results,
+ * and aborts forgotten multipart uploads.
+ *
+ * With `existingBucketName` the bucket is imported as is: nothing about it is changed.
+ */
+export class ArchiveBucket extends Construct {
+  readonly bucket: s3.IBucket;
+  /** The key objects are encrypted with, when SSE-KMS is configured. */
+  readonly encryptionKey: kms.IKey | undefined;
+  /** The server access log bucket (only when the archive bucket is created here). */
+  readonly accessLogsBucket: s3.Bucket | undefined;
+
+  constructor(scope: Construct, id: string, props: ArchiveBucketProps) {
+    super(scope, id);
+    this.encryptionKey = this.keyFor(props.encryption);
+
+    if (props.existingBucketName !== undefined) {
+      this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', {
+        bucketName: props.existingBucketName,
+        encryptionKey: this.encryptionKey,
+      });
+      this.accessLogsBucket = undefined;
+      return;
+    }
+
+    // Server access logs must go to an SSE-S3 bucket (the logging service cannot use a customer key).
+    const logs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'ExpireAccessLogs',
+          expiration: Duration.days(props.accessLogRetentionDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+    Validations.of(logs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the server access log bucket of the archive bucket; logging it too would need a third bucket and would only log the log deliveries.',
+    });
+    this.accessLogsBucket = logs;
+
+    const { lifecycle, prefix } = props;
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      ...(this.encryptionKey
+        ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.encryptionKey, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      // The archive is the system of record: deleting the stack must never delete the data.
+      removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: logs,
+      serverAccessLogsPrefix: 'archive-bucket/',
+      // Objects under 128 KB cost more in Standard-IA (128 KB minimum billed size) than in Standard.
+      transitionDefaultMinimumObjectSize: s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
+      lifecycleRules: [
+        {
+          id: 'AbortUploadsAndExpireOldVersions',
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+          noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionExpirationDays),
+          expiredObjectDeleteMarker: true,
+        },
+        {
+          // Only tiers Athena reads directly: Glacier Flexible Retrieval and Deep Archive would be skipped
+          // by queries (or fail them), silently losing rows from results.
+          id: 'TierContacts',
+          prefix: `${prefix}/${LAYOUT.contacts}/`,
+          transitions: [
+            {
+              storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: Duration.days(lifecycle.infrequentAccessAfterDays),
+            },
+            {
+              storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(lifecycle.glacierIrAfterDays),
+            },
+          ],
+        },
+        {
+          // A run that crashed between staging and publishing leaves its staging objects behind; a run
+          // lasts at most 15 minutes, so anything older is garbage.
+          id: 'ExpireStagingLeftovers',
+          prefix: `${prefix}/${LAYOUT.staging}/`,
+          expiration: Duration.days(lifecycle.stagingExpirationDays),
+        },
+        {
+          id: 'ExpireAthenaResults',
+          prefix: `${prefix}/${LAYOUT.athenaResults}/`,
+          expiration: Duration.days(lifecycle.athenaResultsExpirationDays),
+        },
+      ],
+    });
+  }
+
+  private keyFor(encryption: EncryptionConfig): kms.IKey | undefined {
+    switch (encryption.kind) {
+      case 's3-managed':
+        return undefined;
+      case 'kms-imported':
+        return kms.Key.fromKeyArn(this, 'Key', encryption.keyArn);
+      case 'kms-created':
+        return new kms.Key(this, 'Key', {
+          description: 'kore-qa-archive: encrypts the archived contacts, the connection secret and Athena results',
+          enableKeyRotation: true,
+          // Retained like the bucket: without the key, the retained data could never be read again.
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { fileURLToPath } from 'node:url';
+import {
+  Duration,
+  RemovalPolicy,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_lambda_destinations as destinations,
+  aws_lambda_nodejs as nodejs,
+  aws_logs as logs,
+  aws_sqs as sqs,
+  Validations,
+} from 'aws-cdk-lib';
+import type { aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { METRICS } from '../../functions/lib/metric-names';
+import { bindArchiveBucket, bindSecret, bindSettings, type ArchiveBucketBinding } from '../bindings';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../functions/sync/handler.ts', import.meta.url));
+
+/**
+ * Memory and timeout of the sync function. Gzip and JSON work is CPU-bound and Lambda
+ * CPU grows with memory, hence 1024 MB; 15 minutes is Lambda's maximum, and the function stops taking new
+ * hours before it runs out (deferred hours are picked up by the next run).
+ */
+export const SYNC_FUNCTION_SIZING = Object.freeze({
+  memoryMb: 1024,
+  timeout: Duration.minutes(15),
+});
+
+/** How long an undelivered scheduled event stays worth retrying, and how often a failed run is retried. */
+export const ASYNC_INVOKE = Object.freeze({
+  // Covers a run that is throttled behind another (reserved concurrency 1) plus two 15-minute retries.
+  // Older events add nothing: the next hourly run catches up from the stored state.
+  maxEventAge: Duration.hours(2),
+  retryAttempts: 2,
+});
+
+/** Properties of {@link SyncFunction}. */
+export interface SyncFunctionProps {
+  readonly archive: ArchiveBucketBinding;
+  readonly secret: secretsmanager.ISecret;
+  /** Further function settings, keyed by environment variable name. */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly logRetentionDays: logs.RetentionDays;
+}
+
+/**
+ * The hourly sync Lambda: bundled locally by esbuild (no Docker) from `functions/sync/handler.ts` into a
+ * minified ESM bundle with source maps, Node.js 24 on ARM64, one run at a time (reserved concurrency 1),
+ * its own log group with retention, a role that may write only its log group, the archive prefix and the
+ * dead-letter queue, and read only the connection secret. Failed asynchronous invocations (after retries)
+ * land in an encrypted dead-letter queue.
+ */
+export class SyncFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  /** Failed scheduled runs: the function's on-failure destination and the schedule target's DLQ. */
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: SyncFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetentionDays,
+      // Logs are operational and bounded by retention; the archive itself is in S3.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An explicit role instead of AWSLambdaBasicExecutionRole, which may write to every log group.
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'kore-qa-archive sync function: own log group, archive prefix, connection secret, DLQ',
+    });
+    this.logGroup.grantWrite(role);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue: the on-failure destination of the function and the DLQ of the schedule target.',
+    });
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      description: 'Archives the previous hour of Kore.ai Quality AI contacts to S3',
+      entry: ENTRY,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: SYNC_FUNCTION_SIZING.memoryMb,
+      timeout: SYNC_FUNCTION_SIZING.timeout,
+      // Runs must not overlap: two runs on one stream would race on its state object.
+      reservedConcurrentExecutions: 1,
+      role,
+      logGroup: this.logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: METRICS.service,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // Bundle the SDK too: the versions tested are the versions deployed.
+        bundleAwsSDK: true,
+        externalModules: [],
+        // Some bundled CommonJS dependencies call require() on Node built-ins, which ESM lacks.
+        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+    });
+
+    this.function.configureAsyncInvoke({
+      maxEventAge: ASYNC_INVOKE.maxEventAge,
+      retryAttempts: ASYNC_INVOKE.retryAttempts,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+    });
+
+    bindArchiveBucket(this.function, props.archive);
+    bindSecret(this.function, props.secret);
+    bindSettings(this.function, props.settings);
+  }
+}

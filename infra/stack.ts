@@ -1,0 +1,111 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { ArchiveInfraConfig } from './config';
+import { Alarms } from './constructs/alarms';
+import { ArchiveBucket } from './constructs/archive-bucket';
+import { ArchiveTable } from './constructs/archive-table';
+import { ConnectionSecret } from './constructs/connection-secret';
+import { HourlySchedule } from './constructs/hourly-schedule';
+import { QueryWorkgroup } from './constructs/query-workgroup';
+import { SyncFunction } from './constructs/sync-function';
+import { namedQueries } from './named-queries';
+import { acknowledgeArchivePolicy } from './nag-acknowledgements';
+
+/** Properties of {@link KoreQaArchiveStack}. */
+export interface KoreQaArchiveStackProps extends StackProps {
+  /** Validated configuration (see {@link loadInfraConfig}). */
+  readonly config: ArchiveInfraConfig;
+}
+
+/**
+ * The whole archive: bucket, connection secret, the hourly sync function with its schedule and
+ * dead-letter queue, the Glue table and Athena workgroup over the archive, and the alarms.
+ */
+export class KoreQaArchiveStack extends Stack {
+  readonly archive: ArchiveBucket;
+  readonly connection: ConnectionSecret;
+  readonly sync: SyncFunction;
+  readonly schedule: HourlySchedule;
+  readonly table: ArchiveTable;
+  readonly queries: QueryWorkgroup;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: KoreQaArchiveStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.archive = new ArchiveBucket(this, 'Archive', {
+      prefix: config.prefix,
+      lifecycle: config.lifecycle,
+      encryption: config.encryption,
+      existingBucketName: config.existingBucketName,
+      accessLogRetentionDays: config.logRetentionDays,
+    });
+    const { bucket, encryptionKey } = this.archive;
+
+    this.connection = new ConnectionSecret(this, 'Connection', {
+      existingSecretArn: config.existingSecretArn,
+      encryptionKey,
+    });
+
+    this.sync = new SyncFunction(this, 'Sync', {
+      archive: { bucket, prefix: config.prefix, encryptionKey },
+      secret: this.connection.secret,
+      settings: config.functionSettings,
+      logRetentionDays: config.logRetentionDays,
+    });
+    acknowledgeArchivePolicy(this.sync, bucket, config.prefix);
+
+    this.schedule = new HourlySchedule(this, 'Schedule', {
+      function: this.sync.function,
+      minute: config.scheduleMinute,
+      deadLetterQueue: this.sync.deadLetterQueue,
+    });
+
+    this.table = new ArchiveTable(this, 'Table', {
+      bucket,
+      prefix: config.prefix,
+      databaseName: config.glueDatabaseName,
+      tableName: config.glueTableName,
+      streamIds: config.streamIds,
+      firstDate: config.archiveStartDate,
+    });
+
+    this.queries = new QueryWorkgroup(this, 'Queries', {
+      name: config.athenaWorkGroupName,
+      bucket,
+      prefix: config.prefix,
+      encryptionKey,
+      bytesScannedCutoffPerQuery: config.athenaBytesScannedCutoffMb * 1024 * 1024,
+      databaseName: config.glueDatabaseName,
+      queries: namedQueries(config.glueDatabaseName, config.glueTableName),
+    });
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      function: this.sync.function,
+      deadLetterQueue: this.sync.deadLetterQueue,
+      hoursBehindThreshold: config.alarmHoursBehind,
+      email: config.alarmEmail,
+    });
+
+    const secretArn = this.connection.secret.secretArn;
+    new CfnOutput(this, 'BucketName', { description: 'Archive bucket', value: bucket.bucketName });
+    new CfnOutput(this, 'ArchiveRoot', {
+      description: 'Where the contacts table lives',
+      value: `s3://${bucket.bucketName}/${config.prefix}/`,
+    });
+    new CfnOutput(this, 'SecretArn', { description: 'Kore.ai connection secret', value: secretArn });
+    new CfnOutput(this, 'PutSecretCommand', {
+      description: 'Stores the Kore.ai connection (write kore-secret.json first; see README)',
+      value: `aws secretsmanager put-secret-value --secret-id ${secretArn} --secret-string file://kore-secret.json`,
+    });
+    new CfnOutput(this, 'FunctionName', { description: 'Sync function (invoke it for a manual run)', value: this.sync.function.functionName });
+    new CfnOutput(this, 'GlueTable', {
+      description: 'Glue database.table to query',
+      value: `${config.glueDatabaseName}.${config.glueTableName}`,
+    });
+    new CfnOutput(this, 'AthenaWorkGroup', { description: 'Athena workgroup to run queries in', value: this.queries.workgroup.ref });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { description: 'Failed runs', value: this.sync.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { description: 'Alarm notifications', value: this.alarms.topic.topicArn });
+  }
+}

@@ -1,0 +1,195 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { ENV, loadConfig } from '../../functions/lib/config';
+import { ConfigError } from '../../functions/lib/errors';
+import { CONTEXT_KEY, loadInfraConfig, parseInfraConfig } from '../../infra/config';
+import { exampleConfig } from './support/synth';
+
+/** Parses the example configuration with some keys replaced (undefined removes a key). */
+function parseWith(changes: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
+  const raw: Record<string, unknown> = { ...exampleConfig(), ...changes };
+  for (const [key, value] of Object.entries(changes)) if (value === undefined) delete raw[key];
+  return parseInfraConfig(raw, overrides);
+}
+
+/** The ConfigError thrown by `fn` (fails the test when nothing or something else is thrown). */
+function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError, but nothing was thrown');
+}
+
+describe('infra configuration: the example in cdk.json', () => {
+  it('parses into a frozen object with the documented values', () => {
+    const config = parseInfraConfig(exampleConfig());
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.streamIds)).toBe(true);
+    expect(config).toMatchObject({
+      streamIds: ['st-example-1'],
+      scheduleMinute: 5,
+      pageSize: 100,
+      rateLimitRpm: 60,
+      archiveStart: '2026-01-01T00',
+      archiveStartDate: '2026-01-01',
+      prefix: 'kore-qa',
+      logRetentionDays: 90,
+      alarmEmail: undefined,
+      existingBucketName: undefined,
+      existingSecretArn: undefined,
+      encryption: { kind: 's3-managed' },
+      athenaBytesScannedCutoffMb: 10_240,
+    });
+  });
+
+  it('fills defaults when only the required keys are given', () => {
+    const config = parseInfraConfig({ streamIds: ['a'], archiveStart: '2026-03-04T05' });
+    expect(config).toMatchObject({
+      scheduleMinute: 5,
+      pageSize: 100,
+      prefix: 'kore-qa',
+      archiveStartDate: '2026-03-04',
+      lifecycle: { infrequentAccessAfterDays: 30, glacierIrAfterDays: 180, stagingExpirationDays: 1 },
+    });
+  });
+
+  it('builds a function environment that the function itself accepts', () => {
+    const config = parseWith({ streamIds: ['a', 'b.c'], pagingMode: 'offset', includeBelowThreshold: false, maxCatchUpHours: 48 });
+    expect(config.functionSettings).toEqual({
+      [ENV.streamIds]: 'a,b.c',
+      [ENV.pageSize]: '100',
+      [ENV.rateLimitRpm]: '60',
+      [ENV.archiveStart]: '2026-01-01T00',
+      [ENV.pagingMode]: 'offset',
+      [ENV.includeBelowThreshold]: 'false',
+      [ENV.maxCatchUpHours]: '48',
+    });
+    const fn = loadConfig({ ...config.functionSettings, [ENV.bucket]: 'b', [ENV.secretId]: 's', [ENV.prefix]: config.prefix });
+    expect(fn.streamIds).toEqual(['a', 'b.c']);
+    expect(fn.pagingMode).toBe('offset');
+    expect(fn.includeBelowThreshold).toBe(false);
+    expect(fn.maxCatchUpHours).toBe(48);
+  });
+});
+
+describe('infra configuration: errors name the context key', () => {
+  it.each([
+    [{ scheduleMinute: 60 }, 'kore-qa-archive.scheduleMinute', 'must be an integer from 0 to 59'],
+    [{ scheduleMinute: 'five' }, 'kore-qa-archive.scheduleMinute', 'must be an integer from 0 to 59'],
+    [{ scheduleMinute: 4.5 }, 'kore-qa-archive.scheduleMinute', 'must be an integer from 0 to 59'],
+    [{ pageSize: 0 }, 'kore-qa-archive.pageSize', 'must be an integer from 1 to 1000'],
+    [{ rateLimitRpm: 10_000 }, 'kore-qa-archive.rateLimitRpm', 'must be an integer from 1 to 6000'],
+    [{ streamIds: [] }, 'kore-qa-archive.streamIds', 'at least one stream id'],
+    [{ streamIds: undefined }, 'kore-qa-archive.streamIds', 'must be a list of stream ids'],
+    [{ archiveStart: undefined }, 'kore-qa-archive.archiveStart', 'must be an hour in UTC'],
+    [{ archiveStart: '2026-02-30T00' }, 'kore-qa-archive.archiveStart', 'must be an hour in UTC'],
+    [{ logRetentionDays: 100 }, 'kore-qa-archive.logRetentionDays', 'must be one of'],
+    [{ alarmEmail: 'not-an-address' }, 'kore-qa-archive.alarmEmail', 'must be an e-mail address'],
+    [{ existingBucketName: 'Bad_Bucket' }, 'kore-qa-archive.existingBucketName', 'must be an S3 bucket name'],
+    [
+      { existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kore' },
+      'kore-qa-archive.existingSecretArn',
+      'complete ARN',
+    ],
+    [{ kmsKeyArn: 'alias/mine' }, 'kore-qa-archive.kmsKeyArn', 'must be a KMS key ARN'],
+    [
+      { kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', createKmsKey: true },
+      'kore-qa-archive.createKmsKey',
+      'not both',
+    ],
+    [{ athenaBytesScannedCutoffMb: 5 }, 'kore-qa-archive.athenaBytesScannedCutoffMb', 'from 10 to'],
+    [{ glueDatabaseName: 'Kore-QA' }, 'kore-qa-archive.glueDatabaseName', 'Glue database name'],
+    [{ scheduleMinutes: 5 }, 'kore-qa-archive', 'unknown key(s) scheduleMinutes'],
+    [{ pagingMode: 'cursor' }, 'kore-qa-archive.pagingMode', 'must be "page" or "offset"'],
+  ])('%j -> %s', (changes, key, problem) => {
+    const error = configErrorOf(() => parseWith(changes));
+    expect(error.variable).toBe(key);
+    expect(error.message).toContain(problem);
+    expect(error.message.startsWith(`${key}: `)).toBe(true);
+  });
+
+  it('names the nested key of a lifecycle problem', () => {
+    const error = configErrorOf(() =>
+      parseWith({ lifecycle: { infrequentAccessAfterDays: 30, glacierIrAfterDays: 40, noncurrentVersionExpirationDays: 30 } }),
+    );
+    expect(error.variable).toBe('kore-qa-archive.lifecycle.glacierIrAfterDays');
+  });
+
+  it('refuses Standard-IA before the 30 days S3 requires', () => {
+    const error = configErrorOf(() => parseWith({ lifecycle: { infrequentAccessAfterDays: 7 } }));
+    expect(error.variable).toBe('kore-qa-archive.lifecycle.infrequentAccessAfterDays');
+  });
+
+  it('uses the function’s own rules for values that reach its environment, and names the context key', () => {
+    const badId = configErrorOf(() => parseWith({ streamIds: ['ok', 'not/ok'] }));
+    expect(badId.variable).toBe('kore-qa-archive.streamIds');
+    expect(badId.message).toContain('letters, digits');
+    const duplicate = configErrorOf(() => parseWith({ streamIds: ['a', 'a'] }));
+    expect(duplicate.variable).toBe('kore-qa-archive.streamIds');
+    const badPrefix = configErrorOf(() => parseWith({ prefix: '/leading/slash' }));
+    expect(badPrefix.variable).toBe('kore-qa-archive.prefix');
+    const timeout = configErrorOf(() => parseWith({ requestTimeoutMs: 10 }));
+    expect(timeout.variable).toBe('kore-qa-archive.requestTimeoutMs');
+    expect(timeout.message).not.toContain(ENV.requestTimeoutMs);
+  });
+
+  it('reports every problem at once', () => {
+    const error = configErrorOf(() => parseWith({ scheduleMinute: -1, pageSize: 5000 }));
+    expect(error.message).toContain('kore-qa-archive.scheduleMinute');
+    expect(error.message).toContain('kore-qa-archive.pageSize');
+  });
+
+  it('says what to do when the whole key is missing or not an object', () => {
+    expect(configErrorOf(() => parseInfraConfig(undefined)).message).toMatch(/^kore-qa-archive: is missing.*cdk\.json/);
+    expect(configErrorOf(() => parseInfraConfig([1, 2])).variable).toBe(CONTEXT_KEY);
+    expect(configErrorOf(() => parseInfraConfig('{not json')).variable).toBe(CONTEXT_KEY);
+  });
+});
+
+describe('infra configuration: -c overrides', () => {
+  it('accepts the whole object as a JSON string (what -c kore-qa-archive=... gives)', () => {
+    const config = parseInfraConfig(JSON.stringify({ streamIds: ['x'], archiveStart: '2026-01-01T00', scheduleMinute: 12 }));
+    expect(config.streamIds).toEqual(['x']);
+    expect(config.scheduleMinute).toBe(12);
+  });
+
+  it('applies dotted keys on top of the object, parsing the command-line strings', () => {
+    const config = parseWith(
+      {},
+      {
+        'kore-qa-archive.streamIds': 'st-a, st-b',
+        'kore-qa-archive.scheduleMinute': '17',
+        'kore-qa-archive.alarmEmail': 'ops@example.com',
+        'kore-qa-archive.createKmsKey': 'true',
+        'kore-qa-archive.lifecycle.glacierIrAfterDays': '365',
+        'some-other-key': 'ignored',
+      },
+    );
+    expect(config.streamIds).toEqual(['st-a', 'st-b']);
+    expect(config.scheduleMinute).toBe(17);
+    expect(config.alarmEmail).toBe('ops@example.com');
+    expect(config.encryption).toEqual({ kind: 'kms-created' });
+    expect(config.lifecycle.glacierIrAfterDays).toBe(365);
+    expect(config.lifecycle.infrequentAccessAfterDays).toBe(30);
+  });
+
+  it('validates overridden values like any other', () => {
+    const error = configErrorOf(() => parseWith({}, { 'kore-qa-archive.scheduleMinute': '99' }));
+    expect(error.variable).toBe('kore-qa-archive.scheduleMinute');
+  });
+
+  it('reads both from a construct’s context', () => {
+    const app = new App({
+      context: {
+        [CONTEXT_KEY]: { streamIds: ['from-context'], archiveStart: '2026-01-01T00' },
+        [`${CONTEXT_KEY}.pageSize`]: '250',
+      },
+    });
+    const config = loadInfraConfig(app);
+    expect(config.streamIds).toEqual(['from-context']);
+    expect(config.pageSize).toBe(250);
+  });
+});
