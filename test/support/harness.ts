@@ -57,6 +57,8 @@ export async function startHarness(sim: Partial<SimulatorOptions> = {}): Promise
       AWS_ENDPOINT_URL_S3: proxy.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       POWERTOOLS_METRICS_DISABLED: 'true',
+      // Keeps test output readable; the leak test turns logging up to DEBUG and reads every line.
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
       ...extra,
     }),
     async download(prefix) {
