@@ -176,6 +176,20 @@ describe('hourly archive, end to end', () => {
     }
   });
 
+  it('fails with an error naming the variable when the configuration is bad', async () => {
+    useEnv({ KORE_PAGE_SIZE: 'lots' });
+    await expect(handler(scheduledEvent('2026-11-20T11:05:00Z'), lambdaContext())).rejects.toThrow(/^KORE_PAGE_SIZE: must be a whole number/);
+  });
+
+  it('fails with an error naming the key, not the value, when the secret JSON is incomplete', async () => {
+    h.secrets.set('kore-qa-archive/broken', JSON.stringify({ host: h.sim.url, accountId: CREDENTIALS.accountId, clientSecret: CREDENTIALS.clientSecret }));
+    useEnv({ KORE_SECRET_ID: 'kore-qa-archive/broken' });
+    const error = (await handler({ hours: ['2026-11-12T01'] }, lambdaContext()).catch((e: unknown) => e)) as Error;
+    expect(error.name).toBe('SecretFormatError');
+    expect(error.message).toMatch(/orgId/);
+    expect(error.message).not.toContain(CREDENTIALS.clientSecret);
+  });
+
   it('rejects a malformed event before reading the secret, fetching or writing anything', async () => {
     const before = { api: h.sim.requests.length, secret: h.secrets.requests.length, keys: (await h.s3.listKeys('')).length };
     for (const event of [{ hours: '2026-11-20T10' }, { from: '2026-11-20T10' }, { hello: 'world' }, 'hours']) {
