@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAYOUT } from '../../functions/lib/archive/layout';
-import { COLUMNS, PARTITION_KEYS } from '../../functions/lib/archive/schema';
+import { COLUMN_SPECS, COLUMNS, PARTITION_KEYS, duckdbColumns, duckdbType, hiveType } from '../../functions/lib/archive/schema';
 import { ENV, loadConfig } from '../../functions/lib/config';
 import { METRICS } from '../../functions/lib/metric-names';
 import { ARCHIVE_OBJECT_ACTIONS } from '../../infra/bindings';
@@ -350,6 +350,20 @@ describe('Glue table and Athena', () => {
       PARTITION_KEYS.map((c) => ({ name: c.name, type: c.type })),
     );
     expect(PARTITION_KEYS.map((k) => k.name)).toEqual(['stream_id', 'dt', 'hour']);
+  });
+
+  it('is the same definition the DuckDB checks of the pipeline tests read with', () => {
+    const { properties } = onlyResource(template, 'AWS::Glue::Table');
+    const glue = (properties.TableInput as { StorageDescriptor: { Columns: { Name: string; Type: string }[] } }).StorageDescriptor.Columns;
+    // Each Glue column maps back to one schema spec, whose DSL type yields both the Hive type and the DuckDB type.
+    const fromGlue = Object.fromEntries(
+      glue.map((c) => {
+        const spec = COLUMN_SPECS.find((x) => x.name === c.Name && hiveType(x.type) === c.Type);
+        expect(spec, `Glue column ${c.Name} has no matching schema spec`).toBeDefined();
+        return [c.Name, duckdbType(spec!.type)];
+      }),
+    );
+    expect(fromGlue).toEqual(duckdbColumns());
   });
 
   it('reads gzipped JSON lines under {prefix}/contacts/ with the Hive JSON SerDe', () => {
