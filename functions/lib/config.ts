@@ -19,6 +19,7 @@ export const ENV = {
   archiveStart: 'ARCHIVE_START',
   maxCatchUpHours: 'ARCHIVE_MAX_CATCHUP_HOURS',
   maxRecordsPerObject: 'ARCHIVE_MAX_RECORDS_PER_OBJECT',
+  refreshLagHours: 'ARCHIVE_REFRESH_LAG_HOURS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
 } as const;
 
@@ -42,6 +43,11 @@ export interface SyncConfig {
   readonly archiveStart: Date | undefined;
   readonly maxCatchUpHours: number;
   readonly maxRecordsPerObject: number;
+  /**
+   * Scheduled runs also re-archive the hours this many hours before the one they archive (e.g. `[24]`), so
+   * contacts, evaluations and audits that reach the API late replace the early snapshot. Empty = off.
+   */
+  readonly refreshLagHours: readonly number[];
   /** A custom S3 endpoint (s3rver, MinIO): path-style addressing is used when set. */
   readonly s3Endpoint: string | undefined;
 }
@@ -77,7 +83,7 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 }
 
 /** Stream ids go into a URL path and an S3 key, so only a safe alphabet is allowed. */
-const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+export const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** S3 prefix: path segments without leading/trailing slashes. */
 const PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 
@@ -136,6 +142,19 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     throw new ConfigError(ENV.archiveStart, 'must be an hour in UTC like 2026-11-01T00');
   }
 
+  const refreshLagHours = (read(env, ENV.refreshLagHours) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => {
+      const lag = /^\d+$/.test(s) ? Number(s) : Number.NaN;
+      if (!(lag >= 1 && lag <= 24 * 31)) {
+        throw new ConfigError(ENV.refreshLagHours, `must list whole numbers of hours from 1 to ${24 * 31}, comma-separated`);
+      }
+      return lag;
+    });
+  if (new Set(refreshLagHours).size !== refreshLagHours.length) throw new ConfigError(ENV.refreshLagHours, 'lists a lag twice');
+
   const s3Endpoint = read(env, ENV.s3Endpoint);
   if (s3Endpoint !== undefined && !URL.canParse(s3Endpoint)) throw new ConfigError(ENV.s3Endpoint, 'must be a URL');
 
@@ -154,6 +173,7 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     archiveStart,
     maxCatchUpHours: integer(env, ENV.maxCatchUpHours, 24, 1, 24 * 31),
     maxRecordsPerObject: integer(env, ENV.maxRecordsPerObject, 50_000, 1, 10_000_000),
+    refreshLagHours: Object.freeze([...refreshLagHours].sort((a, b) => a - b)),
     s3Endpoint,
   });
 }
