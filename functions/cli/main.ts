@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '../lib/config';
 import { ArchiveError } from '../lib/errors';
 import { createRuntime, silentMetrics, type RuntimeOverrides } from '../lib/runtime';
-import { parseEvent, type SyncRequest } from '../lib/sync/events';
+import { parseEvent, type EventLimits, type SyncRequest } from '../lib/sync/events';
 import type { SyncSummary, WindowOutcome } from '../lib/sync/sync';
 import { METRICS } from '../lib/metric-names';
 
@@ -43,14 +43,14 @@ interface Io {
   readonly overrides?: RuntimeOverrides;
 }
 
-function toRequest(values: { hour?: string[]; from?: string; to?: string }, now: Date): SyncRequest {
+function toRequest(values: { hour?: string[]; from?: string; to?: string }, now: Date, limits: EventLimits): SyncRequest {
   if (values.hour !== undefined && (values.from !== undefined || values.to !== undefined)) {
     throw new UsageError('use either --hour or --from/--to, not both');
   }
-  if (values.hour !== undefined) return parseEvent({ hours: values.hour }, now);
+  if (values.hour !== undefined) return parseEvent({ hours: values.hour }, now, limits);
   if (values.from !== undefined || values.to !== undefined) {
     if (values.from === undefined || values.to === undefined) throw new UsageError('--from and --to go together');
-    return parseEvent({ from: values.from, to: values.to }, now);
+    return parseEvent({ from: values.from, to: values.to }, now, limits);
   }
   return { kind: 'scheduled', time: now };
 }
@@ -98,8 +98,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   let request: SyncRequest;
   let runtime;
   try {
-    request = toRequest(values, io.now());
     const config = loadConfig(io.env);
+    request = toRequest(values, io.now(), { archiveStart: config.archiveStart });
     runtime = createRuntime(config, {
       logger: new Logger({ serviceName: METRICS.service, logLevel: values.verbose ? 'INFO' : 'SILENT' }),
       // EMF metrics only make sense inside Lambda; the CLI prints its own summary.
@@ -112,7 +112,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 
   const total =
-    request.kind === 'manual' ? request.hours.length * loadConfig(io.env).streamIds.length : undefined;
+    request.kind === 'manual' ? request.hours.length * runtime.config.streamIds.length : undefined;
   const bar =
     io.out.isTTY === true && total !== undefined
       ? new cliProgress.SingleBar(

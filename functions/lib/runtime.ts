@@ -24,6 +24,7 @@ export interface RunOptions {
 
 /** Long-lived clients, built once per process (Lambda cold start or CLI start). */
 export interface Runtime {
+  readonly config: SyncConfig;
   readonly logger: Logger;
   run(request: SyncRequest, options: RunOptions): Promise<SyncSummary>;
 }
@@ -82,6 +83,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
   const state = new S3StateStore({ s3, bucket: config.bucket, prefix: config.prefix });
 
   return {
+    config,
     logger,
     async run(request, options) {
       const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomUUID().slice(0, 8)}`;
@@ -109,6 +111,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
           streamIds: config.streamIds,
           archiveStart: config.archiveStart,
           maxCatchUpHours: config.maxCatchUpHours,
+          refreshLagHours: config.refreshLagHours,
           runId,
           now: () => new Date(),
           remainingMs: options.remainingMs,

@@ -22,6 +22,14 @@ export interface ContactPage {
   /** The API's `totalPages` on this page. */
   readonly totalPages: number;
   readonly hasMore: boolean;
+  /**
+   * Records of this page the client received but did not yield: `repeated` had a dedupe key
+   * (conversation id) already seen earlier in this fetch (overlapping pages, verification passes);
+   * `outsideWindow` started outside `[window.start, window.end)` (the API's bounds are inclusive and
+   * second-precise, so e.g. a contact at the next hour's HH:00:00.000 comes back and is left to the
+   * next window). `records.length + repeated + outsideWindow` is what the API returned on the page.
+   */
+  readonly skipped: { readonly repeated: number; readonly outsideWindow: number };
 }
 
 /** Where contacts come from: the Kore client, or a fake in unit tests. */

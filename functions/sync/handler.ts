@@ -17,7 +17,7 @@ export const handler = async (event: unknown, context: Context): Promise<SyncSum
   runtime ??= createRuntime(loadConfig(process.env));
   runtime.logger.addContext(context);
   try {
-    const request = parseEvent(event, new Date());
+    const request = parseEvent(event, new Date(), { archiveStart: runtime.config.archiveStart });
     return await runtime.run(request, { remainingMs: () => context.getRemainingTimeInMillis() });
   } catch (error) {
     runtime.logger.error('sync failed', error as Error);

@@ -74,6 +74,11 @@ function expectExactly(got: Fetched, want: string[]): void {
   expect([...got.ids].sort()).toEqual([...want].sort());
 }
 
+/** The skip counts of a fetch, summed over its pages. */
+function skippedTotal(pages: readonly ContactPage[]): { repeated: number; outsideWindow: number } {
+  return pages.reduce((sum, p) => ({ repeated: sum.repeated + p.skipped.repeated, outsideWindow: sum.outsideWindow + p.skipped.outsideWindow }), { repeated: 0, outsideWindow: 0 });
+}
+
 const requestsFor = (streamId: string) => sim.requests.filter((r) => r.streamId === streamId);
 const bodyOf = (r: { body: unknown }) => r.body as Record<string, unknown>;
 
@@ -141,6 +146,9 @@ describe('KoreClient: normal runs', () => {
     expect(requests.length).toBe(Math.ceil((expected(stream, window).length + 1) / 7));
     expect(result.pages.map((p) => p.sequence)).toEqual(requests.map((_, i) => i + 1));
     expect(pagesSeen.reduce((a, b) => a + b, 0)).toBe(result.records.length);
+    // That edge contact is counted, not silently dropped; nothing repeated in one clean pass.
+    expect(skippedTotal(result.pages)).toEqual({ repeated: 0, outsideWindow: 1 });
+    expect(result.pages.at(-1)?.skipped).toEqual({ repeated: 0, outsideWindow: 1 });
 
     const bodies = requests.map(bodyOf);
     for (const [i, body] of bodies.entries()) {
@@ -169,6 +177,8 @@ describe('KoreClient: normal runs', () => {
     // The API did send the 04:00:00.000 contact for the first window (its end bound is inclusive)...
     const firstRequests = requestsFor(stream).slice(0, a.pages.length);
     expect(firstRequests.at(-1)?.body).toMatchObject({ endDate: '2026-11-20 04:00:00' });
+    // ...and the first window counts it as outside the window, exactly once.
+    expect(skippedTotal(a.pages)).toEqual({ repeated: 0, outsideWindow: 1 });
     // ...and the two windows together are exactly the two hours, nothing twice.
     expectExactly({ ...a, ids: [...a.ids, ...b.ids] }, sim.contactsInWindow(stream, first.start, second.end, { includeBelowThreshold: true }).map((c) => conversationIdOf(c) as string));
     expectExactly(a, expected(stream, first));
@@ -380,6 +390,11 @@ describe('KoreClient: faults are survived and nothing is lost or doubled', () =>
     expectExactly(result, want);
     // More pages than one pass needs: the client went over the window again and only yielded new contacts.
     expect(result.pages.length).toBeGreaterThan(Math.ceil(want.length / 7));
+    // The verification pass sees again every contact that existed before (and the next hour's edge
+    // contact): each is counted as repeated, the edge contact as outside the window only once.
+    const skipped = skippedTotal(result.pages);
+    expect(skipped.repeated).toBeGreaterThanOrEqual(before + 1);
+    expect(skipped.outsideWindow).toBe(1);
   });
 });
 
@@ -417,14 +432,16 @@ describe('KoreClient: failures end with a clear error', () => {
     expect(requestsFor('st-exhausted')).toHaveLength(3);
   });
 
-  it('gives up when the retry time budget is spent', async () => {
-    const { sleep } = virtualTime();
+  it('gives up at once when a Retry-After asks for more than the retry time budget has left', async () => {
+    const { slept, sleep } = virtualTime();
     sim.inject({ kind: 'status', status: 429, retryAfter: '50' }, { times: 10 });
     const error = await fetchAll(makeClient({ sleep, maxAttempts: 10, maxRetryElapsedMs: 120_000 }), 'st-budget', hour(1)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryExhaustedError);
-    expect((error as Error).message).toContain('retry budget');
-    // 50 s + 50 s + the 20 s left of the budget: four attempts.
-    expect(requestsFor('st-budget')).toHaveLength(4);
+    expect((error as Error).message).toMatch(/the API asked to wait 50 s \(Retry-After\), more than the remaining 2\d(\.\d)? s of the 120 s retry budget/);
+    expect(((error as Error).cause as KoreApiError).status).toBe(429);
+    // 50 s + 50 s, then 50 s asked with about 20 s left: no third wait, no early fourth request.
+    expect(slept).toEqual([50_000, 50_000]);
+    expect(requestsFor('st-budget')).toHaveLength(3);
   });
 
   it('rejects a static jwt the server refuses, at once, saying so', async () => {
@@ -553,8 +570,13 @@ describe('KoreClient: API misbehaviour (scripted server)', () => {
     expect(error).toBeInstanceOf(PagingError);
     expect((error as Error).message).toContain('kept changing over 3 passes');
     expect(bodies).toHaveLength(6);
-    // Later passes yield nothing already yielded.
+    // Later passes yield nothing already yielded, and count what they saw again.
     expect(pages.flatMap((p) => p.records.map((r) => r['Conversation ID']))).toEqual(['c-1', 'c-2', 'c-3', 'c-4']);
+    expect(pages.map((p) => p.skipped)).toEqual([
+      { repeated: 0, outsideWindow: 0 },
+      { repeated: 0, outsideWindow: 0 },
+      ...Array.from({ length: 4 }, () => ({ repeated: 2, outsideWindow: 0 })),
+    ]);
   });
 
   it('drops contacts outside the window, keeps those without a start time, dedupes id-less duplicates', async () => {
@@ -568,11 +590,49 @@ describe('KoreClient: API misbehaviour (scripted server)', () => {
     };
     const result = await fetchAll(scripted(), 'st-s', hour(1));
     expect(result.ids).toEqual(['c-in', '<no id>', 'c-no-start', 'c-bad-start']);
+    expect(result.pages.map((p) => p.skipped)).toEqual([
+      { repeated: 0, outsideWindow: 0 },
+      { repeated: 1, outsideWindow: 0 },
+      { repeated: 0, outsideWindow: 1 },
+    ]);
     expect(bodies.map((b) => [b.page, b.offset])).toEqual([
       [1, 0],
       [2, 0],
       [3, 0],
     ]);
+  });
+
+  it('counts the records it does not yield: the next hour\'s edge contact once, re-seen contacts of a verification pass as repeated', async () => {
+    let n = 0;
+    handler = () => {
+      n += 1;
+      const c = (id: string, minute: string) => contact(id, `2026-11-20T01:${minute}:00.000Z`);
+      const edge = contact('c-edge', '2026-11-20T02:00:00.000Z');
+      // Pass 1: the totals move on page 2 (c-new was added), so a verification pass follows.
+      const script = [
+        { results: [c('c-1', '10'), c('c-2', '20')], totalResults: 4, totalPages: 2, hasMore: true },
+        { results: [c('c-3', '40'), edge], totalResults: 5, totalPages: 3, hasMore: false },
+        // Pass 2: everything again, with c-new.
+        { results: [c('c-1', '10'), c('c-2', '20')], totalResults: 5, totalPages: 3, hasMore: true },
+        { results: [c('c-new', '30'), c('c-3', '40')], totalResults: 5, totalPages: 3, hasMore: true },
+        { results: [edge], totalResults: 5, totalPages: 3, hasMore: false },
+      ];
+      return { json: script[n - 1] ?? { results: [], totalResults: 5, totalPages: 3, hasMore: false } };
+    };
+    const result = await fetchAll(scripted(), 'st-s', hour(1));
+    expect(n).toBe(5);
+    expect(result.ids).toEqual(['c-1', 'c-2', 'c-3', 'c-new']);
+    expect(result.pages.map((p) => p.skipped)).toEqual([
+      { repeated: 0, outsideWindow: 0 },
+      { repeated: 0, outsideWindow: 1 },
+      { repeated: 2, outsideWindow: 0 },
+      { repeated: 1, outsideWindow: 0 },
+      { repeated: 1, outsideWindow: 0 },
+    ]);
+    // Every record the API returned is either yielded or counted, exactly once.
+    const returned = 9;
+    const { repeated, outsideWindow } = skippedTotal(result.pages);
+    expect(result.records.length + repeated + outsideWindow).toBe(returned);
   });
 
   it('stops on an empty page even when hasMore says otherwise', async () => {

@@ -162,6 +162,21 @@ describe('hourly archive, end to end', () => {
     expect(await stateHour('st-eps')).toBe('2026-11-16T06:00:00.000Z');
   });
 
+  it('a later scheduled run refreshes an archived hour with contacts that reached the API late, without duplicates', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-late', ARCHIVE_START: '2026-11-10T05', ARCHIVE_REFRESH_LAG_HOURS: '2' });
+    await handler(scheduledEvent('2026-11-10T06:05:00Z'), lambdaContext());
+    const before = await partitionRows('st-late', '2026-11-10T05');
+    // Three contacts of hour 05 show up in the API only after it was archived (late evaluation, late ingestion).
+    h.sim.addContacts('st-late', HOUR('2026-11-10T05'), HOUR('2026-11-10T06'), 3);
+    await handler(scheduledEvent('2026-11-10T07:05:00Z'), lambdaContext());
+    const summary = await handler(scheduledEvent('2026-11-10T08:05:00Z'), lambdaContext());
+    expect(summary.windows.map((w) => `${w.hour}${w.refresh ? ' (refresh)' : ''}`)).toEqual(['2026-11-10T07', '2026-11-10T05 (refresh)']);
+    const after = (await partitionRows('st-late', '2026-11-10T05')).map((r) => String(r.conversation_id));
+    expect(after.length).toBe(before.length + 3);
+    expect(new Set(after)).toEqual(new Set(expected('st-late', '2026-11-10T05').keys()));
+    expect(await stateHour('st-late')).toBe('2026-11-10T07:00:00.000Z');
+  });
+
   it('an empty hour gets a manifest and no data file', async () => {
     const quiet = await startKoreSimulator({ credentials: CREDENTIALS, contactsPerHour: 0, edgeContacts: false });
     try {

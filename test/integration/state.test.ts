@@ -1,5 +1,6 @@
 /** The S3 state store against s3rver over real HTTP with the real AWS SDK; the memory store alongside. */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateKey } from '../../functions/lib/archive/layout';
 import { MemoryStateStore, S3StateStore } from '../../functions/lib/archive/state';
@@ -14,6 +15,34 @@ const STATE: StreamState = {
   updatedAt: new Date('2026-03-04T06:01:02.345Z'),
   runId: 'run-1',
 };
+
+/**
+ * Makes `client` answer GetObject like real S3 does for a role whose s3:ListBucket is conditioned on
+ * s3:prefix: 403 AccessDenied instead of 404 NoSuchKey for a missing key. Keys in `deny` get the same
+ * 403 although they exist (e.g. no s3:GetObject on them, or a KMS key the role may not use). Records
+ * every command sent, with its input.
+ */
+function answer403ForMissingKeys(client: S3Client, deny: ReadonlySet<string> = new Set()): { command: string; input: Record<string, unknown> }[] {
+  const sent: { command: string; input: Record<string, unknown> }[] = [];
+  const accessDenied = () =>
+    new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      sent.push({ command: context.commandName ?? '', input });
+      if (context.commandName !== 'GetObjectCommand') return next(args);
+      if (deny.has(String(input.Key))) throw accessDenied();
+      try {
+        return await next(args);
+      } catch (error) {
+        if ((error as { name?: unknown }).name === 'NoSuchKey') throw accessDenied();
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'test403ForMissingKeys', priority: 'high' },
+  );
+  return sent;
+}
 
 describe('S3StateStore', () => {
   let local: LocalS3;
@@ -102,6 +131,59 @@ describe('S3StateStore', () => {
 
     expect(failure).toBeInstanceOf(ArchiveError);
     expect((failure as Error).message).toMatch(/^could not read stream state s3:\/\/no-such-bucket\/kore-qa\/_state\/stream_id=st-1\.json: /);
+  });
+
+  describe('when S3 answers 403 AccessDenied for a missing key (s3:ListBucket conditioned on s3:prefix)', () => {
+    it('checks with a listing that the key is absent and answers undefined', async () => {
+      const client = local.createClient();
+      const sent = answer403ForMissingKeys(client);
+      // A key that merely starts with the state key does not count as the state.
+      await local.s3.send(new PutObjectCommand({ Bucket: local.bucket, Key: `${stateKey('kore-qa', 'look')}.bak`, Body: '{}' }));
+      const denied = new S3StateStore({ s3: client, bucket: local.bucket, prefix: 'kore-qa' });
+
+      expect(await denied.get('first-run')).toBeUndefined();
+      expect(await denied.get('look')).toBeUndefined();
+      expect(sent.slice(0, 2)).toEqual([
+        { command: 'GetObjectCommand', input: { Bucket: local.bucket, Key: stateKey('kore-qa', 'first-run') } },
+        { command: 'ListObjectsV2Command', input: { Bucket: local.bucket, Prefix: stateKey('kore-qa', 'first-run'), MaxKeys: 1 } },
+      ]);
+      // The store still reads an existing state through the same client.
+      await store.put({ ...STATE, streamId: 'readable' });
+      expect(await denied.get('readable')).toEqual({ ...STATE, streamId: 'readable' });
+    });
+
+    it('fails loudly, not as "never archived", when the denied key exists', async () => {
+      const client = local.createClient();
+      const key = stateKey('kore-qa', 'forbidden');
+      await store.put({ ...STATE, streamId: 'forbidden' });
+      const sent = answer403ForMissingKeys(client, new Set([key]));
+      const denied = new S3StateStore({ s3: client, bucket: local.bucket, prefix: 'kore-qa' });
+
+      const failure = await denied.get('forbidden').catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(ArchiveError);
+      expect((failure as Error).message).toBe(`could not read stream state s3://${local.bucket}/${key}: Access Denied`);
+      expect((failure as Error).cause).toBeInstanceOf(S3ServiceException);
+      expect(((failure as Error).cause as S3ServiceException).name).toBe('AccessDenied');
+      expect(sent.map((c) => c.command)).toEqual(['GetObjectCommand', 'ListObjectsV2Command']);
+    });
+
+    it('fails loudly when the listing is refused too', async () => {
+      const client = local.createClient();
+      answer403ForMissingKeys(client);
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'ListObjectsV2Command') {
+            throw new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'testDenyList' },
+      );
+      const denied = new S3StateStore({ s3: client, bucket: local.bucket, prefix: 'kore-qa' });
+
+      await expect(denied.get('no-list')).rejects.toThrow(/^could not read stream state s3:\/\/.+\/kore-qa\/_state\/stream_id=no-list\.json: Access Denied$/);
+    });
   });
 
   it('refuses to store an hour that is not whole, or a stream id unsafe for a key', async () => {

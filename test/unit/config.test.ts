@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       includeBelowThreshold: true,
       contactDirection: undefined,
       archiveStart: undefined,
+      refreshLagHours: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.streamIds)).toBe(true);
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
       KORE_CONTACT_DIRECTION: 'inbound',
       ARCHIVE_START: '2026-11-01T00',
       ARCHIVE_MAX_CATCHUP_HOURS: '48',
+      ARCHIVE_REFRESH_LAG_HOURS: '72, 24',
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4568',
     });
     expect(config).toMatchObject({
@@ -53,6 +55,7 @@ describe('loadConfig', () => {
       includeBelowThreshold: false,
       contactDirection: 'inbound',
       maxCatchUpHours: 48,
+      refreshLagHours: [24, 72],
       s3Endpoint: 'http://127.0.0.1:4568',
     });
     expect(config.archiveStart?.toISOString()).toBe('2026-11-01T00:00:00.000Z');
@@ -72,6 +75,9 @@ describe('loadConfig', () => {
     [{ ARCHIVE_START: '2026-02-30T00' }, 'ARCHIVE_START'],
     [{ ARCHIVE_PREFIX: '/leading' }, 'ARCHIVE_PREFIX'],
     [{ AWS_ENDPOINT_URL_S3: 'not a url' }, 'AWS_ENDPOINT_URL_S3'],
+    [{ ARCHIVE_REFRESH_LAG_HOURS: '0' }, 'ARCHIVE_REFRESH_LAG_HOURS'],
+    [{ ARCHIVE_REFRESH_LAG_HOURS: '24,24' }, 'ARCHIVE_REFRESH_LAG_HOURS'],
+    [{ ARCHIVE_REFRESH_LAG_HOURS: 'daily' }, 'ARCHIVE_REFRESH_LAG_HOURS'],
   ])('names the variable when %o is bad', (override, variable) => {
     const env = { ...base, ...override } as Record<string, string>;
     for (const [k, v] of Object.entries(override)) if (v === undefined) delete env[k];

@@ -158,23 +158,99 @@ describe('withRetry', () => {
     expect(delays).toEqual([7000]);
   });
 
-  it('caps a long Retry-After at what is left of the budget', async () => {
+  it('gives up at once, without waiting, when Retry-After asks for more than the remaining budget', async () => {
     let clock = 0;
     const delays: number[] = [];
-    const sleep = async (ms: number) => {
-      delays.push(ms);
-      clock += ms;
-    };
-    const { fn } = script<string>(status(429, '3600'), 'ok');
+    const retries: unknown[] = [];
+    const throttled = status(429, '3600');
+    const { fn, calls } = script<string>(throttled, 'ok');
+    const error = await withRetry(
+      async (n) => {
+        clock += 1_000;
+        return fn(n);
+      },
+      {
+        policy: { ...policy, maxElapsedMs: 10_000 },
+        operation: `POST ${PATH}`,
+        now: () => clock,
+        sleep: async (ms) => {
+          delays.push(ms);
+          clock += ms;
+        },
+        onRetry: (r) => retries.push(r),
+      },
+    ).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RetryExhaustedError);
+    expect((error as RetryExhaustedError).attempts).toBe(1);
+    expect((error as RetryExhaustedError).cause).toBe(throttled);
+    expect((error as Error).message).toBe(
+      `POST ${PATH}: gave up after 1 attempts in 1.0 s: the API asked to wait 3600 s (Retry-After), more than the remaining 9 s ` +
+        `of the 10 s retry budget; last failure: throttled (POST ${PATH} failed with HTTP 429: busy)`,
+    );
+    // No early retry against the server's instruction, and no wait at all.
+    expect(calls).toEqual([1]);
+    expect(delays).toEqual([]);
+    expect(retries).toEqual([]);
+  });
+
+  it('gives up on a later attempt too, on the real clock under fake timers, scheduling no wait', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-11-21T10:00:00Z') });
+    const last = status(503, 'Sat, 21 Nov 2026 10:01:00 GMT');
+    const { fn, calls } = script<string>(status(503), last, 'ok');
+    let settled = false;
+    const outcome = withRetry(fn, { policy: { ...policy, maxElapsedMs: 30_000 }, operation: 'op', random: () => 0.5 })
+      .catch((e: unknown) => e)
+      .finally(() => {
+        settled = true;
+      });
+    // The first failure backs off 50 ms; the second asks for 60 s with 29.95 s of the budget left.
+    await vi.advanceTimersByTimeAsync(50);
+    expect(settled).toBe(true);
+    const error = await outcome;
+
+    expect(error).toBeInstanceOf(RetryExhaustedError);
+    expect((error as RetryExhaustedError).attempts).toBe(2);
+    expect((error as RetryExhaustedError).cause).toBe(last);
+    expect((error as Error).message).toContain('the API asked to wait 60 s (Retry-After), more than the remaining 29.9 s of the 30 s retry budget');
+    expect(calls).toEqual([1, 2]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('still waits a Retry-After that just fits the remaining budget', async () => {
+    let clock = 0;
+    const delays: number[] = [];
+    const { fn } = script<string>(status(429, '9'), 'ok');
     const result = await withRetry(
       async (n) => {
         clock += 1_000;
         return fn(n);
       },
-      { policy: { ...policy, maxElapsedMs: 10_000 }, operation: 'op', now: () => clock, sleep },
+      { policy: { ...policy, maxElapsedMs: 10_000 }, operation: 'op', now: () => clock, sleep: async (ms) => void delays.push(ms) },
     );
     expect(result).toBe('ok');
     expect(delays).toEqual([9_000]);
+  });
+
+  it('caps its own backoff (no Retry-After) at what is left of the budget', async () => {
+    let clock = 0;
+    const delays: number[] = [];
+    const { fn } = script<string>(status(503), 'ok');
+    const result = await withRetry(
+      async (n) => {
+        clock += 1_000;
+        return fn(n);
+      },
+      {
+        policy: { maxAttempts: 5, maxElapsedMs: 1_500, baseDelayMs: 5_000, maxDelayMs: 5_000 },
+        operation: 'op',
+        now: () => clock,
+        sleep: async (ms) => void delays.push(ms),
+        random: () => 0.99,
+      },
+    );
+    expect(result).toBe('ok');
+    expect(delays).toEqual([500]);
   });
 
   it('gives up after maxAttempts with RetryExhaustedError carrying the last error', async () => {

@@ -16,6 +16,7 @@ function input(overrides: Partial<ManifestInput> = {}): ManifestInput {
     runId: 'run-1',
     duplicatesDropped: 2,
     problems: 1,
+    skipped: { repeated: 4, outsideWindow: 1 },
     apiTotalResults: 12,
     pagesFetched: 3,
     objects: [
@@ -46,6 +47,7 @@ describe('createManifest', () => {
       records: 10,
       duplicatesDropped: 2,
       problems: 1,
+      skipped: { repeated: 4, outsideWindow: 1 },
       apiTotalResults: 12,
       pagesFetched: 3,
       bytes: 1400,

@@ -14,9 +14,9 @@ class FakeSource implements ContactSource {
   async *fetchWindow(streamId: string, window: TimeWindow): AsyncIterable<ContactPage> {
     const hour = formatHour(window.start);
     this.fetched.push(`${streamId}@${hour}`);
-    yield { sequence: 1, records: [{ 'Conversation ID': `${streamId}-${hour}-a` }], totalResults: 2, totalPages: 2, hasMore: true };
+    yield { sequence: 1, records: [{ 'Conversation ID': `${streamId}-${hour}-a` }], totalResults: 2, totalPages: 2, hasMore: true, skipped: { repeated: 0, outsideWindow: 0 } };
     if (this.failing.has(`${streamId}@${hour}`)) throw new KoreApiError('POST', '/rawdata', 400, 'bad request');
-    yield { sequence: 2, records: [{ 'Conversation ID': `${streamId}-${hour}-b` }], totalResults: 2, totalPages: 2, hasMore: false };
+    yield { sequence: 2, records: [{ 'Conversation ID': `${streamId}-${hour}-b` }], totalResults: 2, totalPages: 2, hasMore: false, skipped: { repeated: 0, outsideWindow: 0 } };
   }
 }
 
@@ -170,4 +170,41 @@ describe('runSync', () => {
     expect(metrics.RecordProblems).toEqual([2]);
     expect(logs.filter((l) => l.level === 'warn')).toHaveLength(2);
   });
+
+  it('a manual run that runs out of time archives what fits, then fails naming the hours left', async () => {
+    let left = 400_000;
+    const request: SyncRequest = { kind: 'manual', hours: [d('2026-11-20T01:00Z'), d('2026-11-20T02:00Z'), d('2026-11-20T03:00Z')] };
+    const error = await runSync(request, deps({ remainingMs: () => (left -= 150_000) }).deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncFailedError);
+    expect((error as SyncFailedError).summary.windows.map((w) => w.status)).toEqual(['archived', 'deferred', 'deferred']);
+    expect((error as Error).message).toContain('were not archived: st-1@2026-11-20T02, st-1@2026-11-20T03; invoke again');
+  });
+
+  it('refreshes already archived hours after every stream caught up, without moving the state', async () => {
+    const state = new FakeState();
+    state.hours.set('st-1', d('2026-11-20T10:00Z'));
+    state.hours.set('st-2', d('2026-11-20T09:00Z'));
+    const source = new FakeSource();
+    const { deps: x } = deps({ state, source, streamIds: ['st-1', 'st-2'], refreshLagHours: [1, 24], archiveStart: d('2026-11-20T00:00Z') });
+    const summary = await runSync(scheduled, x);
+    expect(summary.windows.map((w) => `${w.streamId}@${w.hour}${w.refresh ? ' refresh' : ''}`)).toEqual([
+      'st-1@2026-11-20T11',
+      'st-2@2026-11-20T10',
+      'st-2@2026-11-20T11',
+      // Lag 1 = hour 10 (archived before); lag 24 = yesterday's hour 11, before ARCHIVE_START: skipped.
+      'st-1@2026-11-20T10 refresh',
+      'st-2@2026-11-20T10 refresh',
+    ]);
+    expect(state.puts).toEqual(['st-1@2026-11-20T11', 'st-2@2026-11-20T10', 'st-2@2026-11-20T11']);
+  });
+
+  it('does not refresh an hour the stream has not archived yet', async () => {
+    const state = new FakeState();
+    state.hours.set('st-1', d('2026-11-20T05:00Z'));
+    const source = new FakeSource(new Set(['st-1@2026-11-20T06']));
+    const error = await runSync(scheduled, deps({ state, source, refreshLagHours: [3] }).deps).catch((e: unknown) => e);
+    // Catch-up failed at 06; hour 08 (lag 3) was never archived, so it is left to the catch-up, not refreshed.
+    expect((error as SyncFailedError).summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['failed 2026-11-20T06']);
+  });
 });
+

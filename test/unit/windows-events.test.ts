@@ -69,6 +69,13 @@ describe('parseEvent', () => {
     expect(request.kind === 'manual' && request.hours.length).toBe(24);
   });
 
+  it('refuses manual hours before ARCHIVE_START, which Athena would never show', () => {
+    const limits = { archiveStart: d('2026-11-01T00:00Z') };
+    expect(() => parseEvent({ hours: ['2026-10-31T23'] }, NOW, limits)).toThrowError(/before ARCHIVE_START \(2026-11-01T00\)/);
+    expect(() => parseEvent({ from: '2026-10-31T22', to: '2026-11-01T02' }, NOW, limits)).toThrowError(EventValidationError);
+    expect(parseEvent({ hours: ['2026-11-01T00'] }, NOW, limits).kind).toBe('manual');
+  });
+
   it.each([
     [null, 'JSON object'],
     [[], 'JSON object'],

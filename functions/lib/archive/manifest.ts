@@ -38,6 +38,12 @@ export const ManifestSchema = z
     duplicatesDropped: count,
     /** Records the normalizer flagged (kept, but something about them was off). */
     problems: count,
+    /**
+     * Records the API returned that the client did not pass on: a contact it had already received in this fetch
+     * (the API repeated it across pages or verification passes), and a contact starting outside the window
+     * (a contact at exactly the window's end belongs to, and is archived with, the next hour).
+     */
+    skipped: z.strictObject({ repeated: count, outsideWindow: count }),
     /** The API's `totalResults`, or null when no page reported it (e.g. an empty hour). */
     apiTotalResults: count.nullable(),
     pagesFetched: count,
@@ -74,6 +80,7 @@ export interface ManifestInput {
   readonly runId: string;
   readonly duplicatesDropped: number;
   readonly problems: number;
+  readonly skipped: { readonly repeated: number; readonly outsideWindow: number };
   readonly apiTotalResults: number | undefined;
   readonly pagesFetched: number;
   readonly objects: readonly ManifestObject[];
@@ -93,6 +100,7 @@ export function createManifest(input: ManifestInput): Manifest {
     records: input.objects.reduce((sum, o) => sum + o.records, 0),
     duplicatesDropped: input.duplicatesDropped,
     problems: input.problems,
+    skipped: { repeated: input.skipped.repeated, outsideWindow: input.skipped.outsideWindow },
     apiTotalResults: input.apiTotalResults ?? null,
     pagesFetched: input.pagesFetched,
     bytes: input.objects.reduce((sum, o) => sum + o.bytes, 0),

@@ -3,7 +3,7 @@
  * where to resume and writes it only after a commit succeeded, so a crash re-archives (idempotently)
  * rather than skips.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { ArchiveError, ArchiveWriteError } from '../errors';
@@ -56,16 +56,28 @@ function assertStreamId(streamId: string): void {
 }
 
 /**
- * Only NoSuchKey means "no state yet". A 404 NoSuchBucket (wrong bucket) or a 403 (S3 answers 403 for
- * a missing key when the role lacks s3:ListBucket) must fail loudly rather than restart the stream.
+ * NoSuchKey means "no state yet". A 404 NoSuchBucket (wrong bucket) must fail loudly rather than
+ * restart the stream. A 403 is ambiguous: see {@link isAccessDenied}.
  */
 function isMissing(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'NoSuchKey';
 }
 
 /**
+ * S3 answers GetObject of a missing key with 403 AccessDenied instead of 404 NoSuchKey when the caller
+ * may not list the bucket at that key, e.g. when its s3:ListBucket is conditioned on s3:prefix (as
+ * the stack's role is). Such a 403 is then settled with a listing (see `S3StateStore.get`).
+ */
+function isAccessDenied(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return name === 'AccessDenied' || $metadata?.httpStatusCode === 403;
+}
+
+/**
  * Keeps each stream's state as a small JSON object at `{prefix}/_state/stream_id={id}.json`.
- * A missing object means "never archived"; an unreadable or invalid one is an error naming the key,
+ * A missing object means "never archived" (404 NoSuchKey, or a 403 AccessDenied for a key that a
+ * ListObjectsV2 on it confirms absent); an unreadable or invalid one is an error naming the key,
  * never a silent reset (which would re-archive from the configured start, or skip hours).
  */
 export class S3StateStore implements StateStore {
@@ -89,6 +101,7 @@ export class S3StateStore implements StateStore {
       text = (await response.Body?.transformToString('utf-8')) ?? '';
     } catch (error) {
       if (isMissing(error)) return undefined;
+      if (isAccessDenied(error) && !(await this.#mightExist(key))) return undefined;
       throw new ArchiveError(`could not read stream state ${where}: ${errorMessage(error)}`, { cause: error });
     }
 
@@ -111,6 +124,20 @@ export class S3StateStore implements StateStore {
       updatedAt: new Date(parsed.data.updatedAt),
       runId: parsed.data.runId,
     };
+  }
+
+  /**
+   * False only when a listing shows no object with exactly `key`: it lists with the key as prefix
+   * (the key itself sorts first among the keys it prefixes, so one result is enough). A listing that
+   * fails answers true, so the caller reports its original error instead of restarting the stream.
+   */
+  async #mightExist(key: string): Promise<boolean> {
+    try {
+      const page = await this.#s3.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: key, MaxKeys: 1 }));
+      return (page.Contents ?? []).some((object) => object.Key === key);
+    } catch {
+      return true;
+    }
   }
 
   async put(state: StreamState): Promise<void> {

@@ -58,6 +58,8 @@ export interface CommitInfo {
   readonly pagesFetched: number;
   readonly problems: number;
   readonly startedAt: Date;
+  /** Records the client received but did not pass on (see the manifest's `skipped`). */
+  readonly skipped?: { readonly repeated: number; readonly outsideWindow: number };
 }
 
 /** The slice of a logger the writer uses for best-effort clean-up failures (Powertools' Logger fits). */
@@ -261,6 +263,7 @@ export class ArchiveWriter {
         runId: ref.runId,
         duplicatesDropped: staged.duplicates,
         problems: info.problems,
+        skipped: info.skipped ?? { repeated: 0, outsideWindow: 0 },
         apiTotalResults: info.totalResults,
         pagesFetched: info.pagesFetched,
         objects: staged.objects.map((o) => ({ key: o.finalKey, records: o.records, bytes: o.bytes, sha256: o.sha256 })),

@@ -78,6 +78,8 @@ function positiveInteger(value: number, variable: string, max: number): void {
  * - The API's bounds are inclusive with second precision, so the request asks for
  *   `[start, end]` to the second and contacts starting at or after `window.end` are dropped here
  *   (the next window fetches them). Contacts without a readable start time are kept.
+ * - Every page says how many of its records were not yielded (`skipped.repeated`: already seen in
+ *   this fetch; `skipped.outsideWindow`: started outside the window), so nothing is dropped uncounted.
  * - Failures: 408/429/5xx, timeouts, connection errors and malformed 2xx bodies are retried (see
  *   `retry.ts`); a 401 re-mints the token once; other 4xx fail at once with {@link KoreApiError}.
  * - A token bucket keeps the client under `rateLimitRpm`.
@@ -152,19 +154,34 @@ export class KoreClient implements ContactSource {
         received += page.results.length;
 
         const fresh: RawContact[] = [];
+        let repeated = 0;
+        let outsideWindow = 0;
         page.results.forEach((record, i) => {
           const key = keys[i] as string;
-          if (seen.has(key)) return;
+          if (seen.has(key)) {
+            repeated += 1;
+            return;
+          }
           seen.add(key);
           // Outside [start, end) only by the API's second-precision, inclusive bounds: the adjacent
           // window's request covers those contacts. No start time: kept, never dropped.
           const start = conversationStartOf(record)?.getTime();
-          if (start !== undefined && (start < startMs || start >= endMs)) return;
+          if (start !== undefined && (start < startMs || start >= endMs)) {
+            outsideWindow += 1;
+            return;
+          }
           fresh.push(record);
         });
         sequence += 1;
         this.#o.observer?.page?.({ streamId, records: fresh.length });
-        yield { sequence, records: fresh, totalResults: page.totalResults, totalPages: page.totalPages, hasMore: page.hasMore };
+        yield {
+          sequence,
+          records: fresh,
+          totalResults: page.totalResults,
+          totalPages: page.totalPages,
+          hasMore: page.hasMore,
+          skipped: { repeated, outsideWindow },
+        };
         if (isLastPage(mode, index, page, received)) break;
       }
       if (!tracker.needsAnotherPass()) return;

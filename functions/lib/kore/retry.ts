@@ -153,7 +153,10 @@ export interface RetryOptions {
 /**
  * Runs `attempt` until it succeeds, a non-retryable error occurs (rethrown as is), or the attempts
  * or the time budget run out ({@link RetryExhaustedError} with the last error as `cause`).
- * A `Retry-After` from the server replaces the backoff, capped at what is left of the budget.
+ * A `Retry-After` from the server replaces the backoff. When it asks for a longer wait than what is
+ * left of the time budget, the loop gives up at once rather than retry earlier than the server
+ * allows (which would only be refused again and count against the API's limits); the backoff,
+ * which is ours, is simply capped at what is left.
  *
  * @param attempt receives the 1-based attempt number.
  */
@@ -182,12 +185,30 @@ export async function withRetry<T>(attempt: (attemptNumber: number) => Promise<T
           { cause: error },
         );
       }
+      if (kind.retryAfterMs !== undefined && kind.retryAfterMs > remaining) {
+        throw new RetryExhaustedError(
+          `${options.operation}: gave up after ${n} attempts in ${(elapsed / 1000).toFixed(1)} s: the API asked to wait ` +
+            `${seconds(kind.retryAfterMs, 'up')} s (Retry-After), more than the remaining ${seconds(remaining)} s of the ` +
+            `${seconds(policy.maxElapsedMs)} s retry budget; last failure: ${describe(kind, error)}`,
+          n,
+          { cause: error },
+        );
+      }
       const wanted = kind.retryAfterMs ?? backoffDelayMs(n, policy, random);
       const delayMs = Math.max(0, Math.min(wanted, remaining));
       options.onRetry?.({ reason: kind.reason, attempt: n, delayMs });
       await sleep(delayMs, signal);
     }
   }
+}
+
+/**
+ * Milliseconds as seconds for messages, to a tenth ("50", "19.9"), rounded `up` or down so that a
+ * wait longer than the remaining budget also reads longer.
+ */
+function seconds(ms: number, round: 'up' | 'down' = 'down'): string {
+  const tenths = round === 'up' ? Math.ceil(ms / 100) : Math.floor(ms / 100);
+  return String(tenths / 10);
 }
 
 /** A safe one-line description of a failure: our own errors are built to be logged; others show only their code. */

@@ -1,6 +1,6 @@
 import { EventValidationError } from '../errors';
 import { parseHour } from '../config';
-import { floorHour, formatHour, HOUR_MS, hoursBetween, previousHour } from './windows';
+import { formatHour, HOUR_MS, hoursBetween, previousHour } from './windows';
 
 /** What an invocation asks for. */
 export type SyncRequest =
@@ -24,12 +24,28 @@ function hourField(value: unknown, field: string): Date {
   return hour;
 }
 
-function manualHours(hours: Date[], now: Date): SyncRequest {
+/** What {@link parseEvent} checks events against. */
+export interface EventLimits {
+  /**
+   * The first archived hour (`ARCHIVE_START`). Athena's partition projection starts at its date, so an hour
+   * before it would be archived where no query can see it.
+   */
+  readonly archiveStart?: Date;
+}
+
+function manualHours(hours: Date[], now: Date, limits: EventLimits): SyncRequest {
   if (hours.length === 0) throw new EventValidationError('the event names no hour to archive');
   if (hours.length > MAX_MANUAL_HOURS) {
     throw new EventValidationError(`the event asks for ${hours.length} hours; at most ${MAX_MANUAL_HOURS} per invocation`);
   }
   const unique = [...new Map(hours.map((h) => [h.getTime(), h])).values()].sort((a, b) => a.getTime() - b.getTime());
+  const first = unique[0];
+  if (first !== undefined && limits.archiveStart !== undefined && first.getTime() < limits.archiveStart.getTime()) {
+    throw new EventValidationError(
+      `hour ${formatHour(first)} is before ARCHIVE_START (${formatHour(limits.archiveStart)}): Athena's partition ` +
+        'projection starts there and would never show it; move archiveStart earlier and redeploy first',
+    );
+  }
   const last = unique[unique.length - 1];
   // An hour that has not ended yet would be archived incomplete and look complete in its manifest.
   if (last !== undefined && last.getTime() + HOUR_MS > now.getTime()) {
@@ -45,7 +61,7 @@ function manualHours(hours: Date[], now: Date): SyncRequest {
  * - `{"hours": ["2026-11-20T10", ...]}`;
  * - `{"from": "2026-11-01T00", "to": "2026-11-02T00"}` (end exclusive).
  */
-export function parseEvent(event: unknown, now: Date): SyncRequest {
+export function parseEvent(event: unknown, now: Date, limits: EventLimits = {}): SyncRequest {
   if (!isRecord(event)) throw new EventValidationError('the event must be a JSON object');
 
   if (event['detail-type'] === 'Scheduled Event') {
@@ -66,6 +82,7 @@ export function parseEvent(event: unknown, now: Date): SyncRequest {
     return manualHours(
       event.hours.map((h, i) => hourField(h, `hours[${i}]`)),
       now,
+      limits,
     );
   }
   if ('from' in event || 'to' in event) {
@@ -78,14 +95,9 @@ export function parseEvent(event: unknown, now: Date): SyncRequest {
     if ((to.getTime() - from.getTime()) / HOUR_MS > MAX_MANUAL_HOURS) {
       throw new EventValidationError(`"from"/"to" spans more than ${MAX_MANUAL_HOURS} hours`);
     }
-    return manualHours(hoursBetween(from, to), now);
+    return manualHours(hoursBetween(from, to), now, limits);
   }
   throw new EventValidationError(
     'unrecognised event: expected an EventBridge scheduled event, {"hours": [...]} or {"from": ..., "to": ...}',
   );
-}
-
-/** The scheduled run's target hour, exposed for the summary and the hours-behind metric. */
-export function scheduledTarget(time: Date): Date {
-  return previousHour(floorHour(time));
 }

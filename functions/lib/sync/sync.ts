@@ -13,7 +13,13 @@ export interface WindowWriter<Staged extends { readonly records: number }> {
   ): Promise<Staged>;
   commit(
     staged: Staged,
-    info: { totalResults: number | undefined; pagesFetched: number; problems: number; startedAt: Date },
+    info: {
+      totalResults: number | undefined;
+      pagesFetched: number;
+      problems: number;
+      skipped: { repeated: number; outsideWindow: number };
+      startedAt: Date;
+    },
   ): Promise<{ readonly records: number; readonly bytes: number; readonly objects: readonly unknown[] }>;
 }
 
@@ -47,6 +53,8 @@ export interface WindowOutcome {
   readonly streamId: string;
   readonly hour: string;
   readonly status: 'archived' | 'failed' | 'deferred';
+  /** A refresh re-archives an hour archived before, to pick up late data; it never moves the state. */
+  readonly refresh: boolean;
   readonly records: number;
   readonly objects: number;
   readonly bytes: number;
@@ -71,16 +79,29 @@ export interface SyncSummary {
   readonly windows: readonly WindowOutcome[];
 }
 
-/** A run finished with failed windows; the invocation must fail so it is retried and alarmed. */
+/**
+ * A run left windows undone that nothing else will pick up: failed windows, or hours of a manual request that did
+ * not fit in the invocation. The invocation must fail so it is retried and alarmed.
+ */
 export class SyncFailedError extends ArchiveError {
   override readonly name: string = 'SyncFailedError';
   constructor(readonly summary: SyncSummary, options?: { cause?: unknown }) {
     const failed = summary.windows.filter((w) => w.status === 'failed');
-    super(
-      `${failed.length} of ${summary.windows.length} windows failed: ` +
-        failed.map((w) => `${w.streamId}@${w.hour} (${w.error ?? 'unknown error'})`).join('; '),
-      options,
-    );
+    const deferred = summary.kind === 'manual' ? summary.windows.filter((w) => w.status === 'deferred') : [];
+    const parts: string[] = [];
+    if (failed.length > 0) {
+      parts.push(
+        `${failed.length} of ${summary.windows.length} windows failed: ` +
+          failed.map((w) => `${w.streamId}@${w.hour} (${w.error ?? 'unknown error'})`).join('; '),
+      );
+    }
+    if (deferred.length > 0) {
+      parts.push(
+        `${deferred.length} of ${summary.windows.length} windows did not fit in this invocation and were not archived: ` +
+          `${deferred.map((w) => `${w.streamId}@${w.hour}`).join(', ')}; invoke again for those hours`,
+      );
+    }
+    super(parts.join('. '), options);
   }
 }
 
@@ -95,6 +116,8 @@ export interface SyncDeps<Staged extends { readonly records: number }> {
   readonly streamIds: readonly string[];
   readonly archiveStart: Date | undefined;
   readonly maxCatchUpHours: number;
+  /** Scheduled runs also re-archive `target - lag` for each lag (hours), after every stream's catch-up. */
+  readonly refreshLagHours?: readonly number[];
   readonly runId: string;
   readonly now: () => Date;
   /** Milliseconds left in the invocation (Lambda context); Infinity for the CLI. */
@@ -121,12 +144,25 @@ export async function runSync<Staged extends { readonly records: number }>(
   const minBudget = deps.minWindowBudgetMs ?? 180_000;
   const outcomes: WindowOutcome[] = [];
   const hoursBehind: Record<string, number> = {};
+  const lastArchived = new Map<string, Date | undefined>();
   let outOfTime = false;
 
+  /** Archives one window, or records it as deferred when too little time is left. */
+  const attempt = async (streamId: string, hour: Date, refresh: boolean): Promise<WindowOutcome> => {
+    if (outOfTime || deps.remainingMs() < minBudget) {
+      outOfTime = true;
+      const deferred = { ...emptyOutcome(streamId, formatHour(hour), 'deferred'), refresh };
+      outcomes.push(deferred);
+      return deferred;
+    }
+    const outcome = { ...(await archiveWindow(streamId, hour, deps)), refresh };
+    outcomes.push(outcome);
+    deps.onWindow?.(outcome);
+    return outcome;
+  };
+
   for (const streamId of deps.streamIds) {
-    const state = await deps.state.get(streamId);
-    let last = state?.lastArchivedHour;
-    const target = request.kind === 'scheduled' ? previousHour(request.time) : undefined;
+    let last = (await deps.state.get(streamId))?.lastArchivedHour;
     const hours =
       request.kind === 'manual'
         ? request.hours
@@ -138,15 +174,8 @@ export async function runSync<Staged extends { readonly records: number }>(
           });
 
     for (const hour of hours) {
-      const label = formatHour(hour);
-      if (outOfTime || deps.remainingMs() < minBudget) {
-        outOfTime = true;
-        outcomes.push(emptyOutcome(streamId, label, 'deferred'));
-        continue;
-      }
-      const outcome = await archiveWindow(streamId, hour, deps);
-      outcomes.push(outcome);
-      deps.onWindow?.(outcome);
+      const outcome = await attempt(streamId, hour, false);
+      if (outcome.status === 'deferred') continue;
       if (outcome.status === 'failed') {
         // The state must stay contiguous: later hours of a scheduled catch-up wait for the next run.
         if (request.kind === 'scheduled') break;
@@ -158,10 +187,25 @@ export async function runSync<Staged extends { readonly records: number }>(
         last = hour;
       }
     }
+    lastArchived.set(streamId, last);
+    if (request.kind === 'scheduled') {
+      const target = previousHour(request.time);
+      hoursBehind[streamId] = last === undefined ? hours.length : Math.max(0, (target.getTime() - last.getTime()) / HOUR_MS);
+    }
+  }
 
-    if (target !== undefined) {
-      const behind = last === undefined ? hours.length : Math.max(0, (target.getTime() - last.getTime()) / HOUR_MS);
-      hoursBehind[streamId] = behind;
+  // Refreshes come after every stream's catch-up, so late data never delays an hour that was not archived at all.
+  if (request.kind === 'scheduled') {
+    const target = previousHour(request.time);
+    for (const streamId of deps.streamIds) {
+      const last = lastArchived.get(streamId);
+      for (const lag of deps.refreshLagHours ?? []) {
+        const hour = new Date(target.getTime() - lag * HOUR_MS);
+        // Only hours archived before: anything newer is still the catch-up's job.
+        if (last === undefined || hour.getTime() > last.getTime()) continue;
+        if (deps.archiveStart !== undefined && hour.getTime() < deps.archiveStart.getTime()) continue;
+        await attempt(streamId, hour, true);
+      }
     }
   }
 
@@ -187,7 +231,7 @@ export async function runSync<Staged extends { readonly records: number }>(
 
   const { windows: _windows, ...totals } = summary;
   deps.log.info('sync finished', { ...totals });
-  if (summary.failed > 0) throw new SyncFailedError(summary);
+  if (summary.failed > 0 || (request.kind === 'manual' && summary.deferred > 0)) throw new SyncFailedError(summary);
   return summary;
 }
 
@@ -195,7 +239,7 @@ async function archiveWindow<Staged extends { readonly records: number }>(
   streamId: string,
   hour: Date,
   deps: SyncDeps<Staged>,
-): Promise<WindowOutcome> {
+): Promise<Omit<WindowOutcome, 'refresh'>> {
   const label = formatHour(hour);
   const window = hourWindow(hour);
   const startedAt = deps.now();
@@ -204,11 +248,14 @@ async function archiveWindow<Staged extends { readonly records: number }>(
   let pages = 0;
   let problems = 0;
   let totalResults: number | undefined;
+  const skipped = { repeated: 0, outsideWindow: 0 };
 
   async function* rows(): AsyncGenerator<Readonly<Record<string, unknown>>> {
     for await (const page of deps.source.fetchWindow(streamId, window, signal)) {
       pages += 1;
       totalResults = page.totalResults;
+      skipped.repeated += page.skipped.repeated;
+      skipped.outsideWindow += page.skipped.outsideWindow;
       for (const raw of page.records) {
         const result = deps.normalize(raw, ctx);
         if (result.problems.length > 0) {
@@ -227,20 +274,20 @@ async function archiveWindow<Staged extends { readonly records: number }>(
 
   try {
     const staged = await deps.writer.stage({ streamId, window, runId: deps.runId }, rows(), signal);
-    const manifest = await deps.writer.commit(staged, { totalResults, pagesFetched: pages, problems, startedAt });
+    const manifest = await deps.writer.commit(staged, { totalResults, pagesFetched: pages, problems, skipped, startedAt });
     deps.metrics.count(METRICS.pagesFetched, pages);
     deps.metrics.count(METRICS.recordProblems, problems);
-    const outcome: WindowOutcome = {
+    const outcome = {
       streamId,
       hour: label,
-      status: 'archived',
+      status: 'archived' as const,
       records: manifest.records,
       objects: manifest.objects.length,
       bytes: manifest.bytes,
       pages,
       problems,
     };
-    deps.log.info('window archived', { ...outcome });
+    deps.log.info('window archived', { ...outcome, skipped });
     return outcome;
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -249,7 +296,7 @@ async function archiveWindow<Staged extends { readonly records: number }>(
   }
 }
 
-function emptyOutcome(streamId: string, hour: string, status: WindowOutcome['status']): WindowOutcome {
+function emptyOutcome(streamId: string, hour: string, status: WindowOutcome['status']): Omit<WindowOutcome, 'refresh'> {
   return { streamId, hour, status, records: 0, objects: 0, bytes: 0, pages: 0, problems: 0 };
 }
 
