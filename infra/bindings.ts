@@ -7,17 +7,44 @@ import { ConfigError } from '../functions/lib/errors';
 // Each binding sets an environment variable AND grants exactly what the function does with it, in one
 // place, so a variable can never point at something the role may not touch (or the reverse).
 
-/** S3 actions the function needs on objects, per area of the archive prefix. */
+/**
+ * S3 actions the function needs on objects, per area of the archive prefix (`{prefix}/{LAYOUT[area]}/*`),
+ * from what it does there and nothing more. No DeleteObjectVersion anywhere: on the versioned bucket a
+ * delete leaves the old version recoverable.
+ */
 export const ARCHIVE_OBJECT_ACTIONS = Object.freeze({
   /**
-   * Data and staging: objects are uploaded (multipart for large hours, hence Abort), read back
-   * (copy from staging, manifest checks) and removed (staging clean-up, replacing an hour on re-run).
-   * No DeleteObjectVersion: on the versioned bucket a delete leaves the old version recoverable.
+   * Published hours: written as the target of CopyObject from staging and by the manifest PutObject, and
+   * removed (manifest first, then stale objects) when an hour is replaced. Never read: GetObject is left
+   * out, so the function cannot read archived contacts back.
    */
-  data: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+  contacts: Object.freeze(['s3:PutObject', 's3:DeleteObject'] as const),
+  /**
+   * In-flight uploads of a run: written (multipart for large hours, hence Abort), read as the CopyObject
+   * source when the hour is published, removed afterwards.
+   */
+  staging: Object.freeze(['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] as const),
   /** Per-stream state: read and overwritten, never deleted. */
-  state: ['s3:GetObject', 's3:PutObject'],
-} as const);
+  state: Object.freeze(['s3:GetObject', 's3:PutObject'] as const),
+});
+
+/** An area of the archive prefix the function has object grants in (a key of `LAYOUT`). */
+export type ArchiveArea = keyof typeof ARCHIVE_OBJECT_ACTIONS;
+
+/** The areas, in the order their statements appear in the policy. */
+export const ARCHIVE_AREAS = Object.freeze(Object.keys(ARCHIVE_OBJECT_ACTIONS) as ArchiveArea[]);
+
+/** Statement ids of the object grants, one statement per area. */
+const OBJECT_STATEMENT_SIDS: Readonly<Record<ArchiveArea, string>> = {
+  contacts: 'ArchiveContactsWriteDelete',
+  staging: 'ArchiveStagingReadWriteDelete',
+  state: 'ArchiveStateReadWrite',
+};
+
+/** The object ARN pattern an area's grant covers: `{bucket}/{prefix}/{area folder}/*`. */
+export function archiveObjectsArn(bucket: s3.IBucket, prefix: string, area: ArchiveArea): string {
+  return bucket.arnForObjects(`${prefix}/${LAYOUT[area]}/*`);
+}
 
 /** KMS actions needed to write and read SSE-KMS objects (multipart uploads need Decrypt too). */
 const KMS_OBJECT_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
@@ -33,33 +60,27 @@ export interface ArchiveBucketBinding {
 
 /**
  * Points the function at the archive (`ARCHIVE_BUCKET`, `ARCHIVE_PREFIX`) and grants exactly what it does
- * there: read/write/delete under `{prefix}/contacts/` and `{prefix}/_staging/`, read/write under
- * `{prefix}/_state/`, and list only keys under `{prefix}/`. Nothing outside the prefix, no bucket-level
- * configuration, no version deletion.
+ * there (see {@link ARCHIVE_OBJECT_ACTIONS}): write/delete under `{prefix}/contacts/` (no read),
+ * read/write/delete under `{prefix}/_staging/`, read/write under `{prefix}/_state/`, and list only keys
+ * under `{prefix}/`. Nothing outside the prefix, no bucket-level configuration, no version deletion.
  */
 export function bindArchiveBucket(fn: lambda.Function, { bucket, prefix, encryptionKey }: ArchiveBucketBinding): void {
   fn.addEnvironment(ENV.bucket, bucket.bucketName);
   fn.addEnvironment(ENV.prefix, prefix);
 
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      sid: 'ArchiveDataReadWrite',
-      actions: [...ARCHIVE_OBJECT_ACTIONS.data],
-      resources: [
-        bucket.arnForObjects(`${prefix}/${LAYOUT.contacts}/*`),
-        bucket.arnForObjects(`${prefix}/${LAYOUT.staging}/*`),
-      ],
-    }),
-  );
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      sid: 'ArchiveStateReadWrite',
-      actions: [...ARCHIVE_OBJECT_ACTIONS.state],
-      resources: [bucket.arnForObjects(`${prefix}/${LAYOUT.state}/*`)],
-    }),
-  );
-  // Listing is a bucket-level action: the s3:prefix condition keeps it inside the archive prefix. It also
-  // makes S3 answer 404 (not 403) for a missing key there, which is how a first run finds "no state yet".
+  for (const area of ARCHIVE_AREAS) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: OBJECT_STATEMENT_SIDS[area],
+        actions: [...ARCHIVE_OBJECT_ACTIONS[area]],
+        resources: [archiveObjectsArn(bucket, prefix, area)],
+      }),
+    );
+  }
+  // Listing is a bucket-level action: the s3:prefix condition keeps it inside the archive prefix. A
+  // GetObject request carries no s3:prefix, so S3 does not count this grant when it decides between 404
+  // and 403 for a missing key: a missing state object reads as 403 AccessDenied, which the function's
+  // state store settles with a listing under the key (allowed here).
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'ArchiveListUnderPrefix',

@@ -18,6 +18,12 @@ const MIN_SCAN_CUTOFF_MB = 10;
 /** S3 lifecycle: objects must be 30 days old before they may move to Standard-IA. */
 const MIN_DAYS_BEFORE_IA = 30;
 
+/** Largest refresh lag, in hours (31 days); the function enforces the same bound. */
+const MAX_REFRESH_LAG_HOURS = 24 * 31;
+
+/** Default refresh lags: re-archive each hour once more a day later. */
+const DEFAULT_REFRESH_LAG_HOURS: readonly number[] = [24];
+
 /** Lifecycle of the archive bucket, in days. */
 export interface LifecycleConfig {
   /** Data objects move from Standard to Standard-IA after this many days (at least 30). */
@@ -45,6 +51,12 @@ export interface ArchiveInfraConfig {
   readonly scheduleMinute: number;
   readonly pageSize: number;
   readonly rateLimitRpm: number;
+  /**
+   * Scheduled runs also re-archive the hour that lies each of these many hours before the hour they
+   * archive, so contacts, evaluations and audits that reach the Kore API late replace the early snapshot.
+   * Whole hours from 1 to 744, each at most once; empty = no refresh. Default `[24]`.
+   */
+  readonly refreshLagHours: readonly number[];
   /** First hour to archive, as given (e.g. `2026-01-01T00`). */
   readonly archiveStart: string;
   /** `YYYY-MM-DD` of {@link archiveStart}: the first day of the partition projection. */
@@ -97,6 +109,43 @@ const streamIdsSchema = z.preprocess(
     .min(1, { error: 'must list at least one stream id' }),
 );
 
+const refreshLagError = `must be a list of whole hours from 1 to ${MAX_REFRESH_LAG_HOURS}, e.g. [24] ([] turns refreshing off)`;
+
+function isRefreshLag(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_REFRESH_LAG_HOURS;
+}
+
+// Checked as a whole (not element by element), so every problem names the key itself. A single number
+// or a comma-separated string is accepted too, as `-c kore-qa-archive.refreshLagHours=24,48` gives.
+const refreshLagHoursSchema = z.preprocess(
+  (v) => {
+    if (v === null) return undefined;
+    if (typeof v === 'number') return [v];
+    if (typeof v !== 'string') return v;
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  },
+  z
+    .array(z.unknown(), { error: refreshLagError })
+    .optional()
+    .transform((hours, ctx) => {
+      if (hours === undefined) return [...DEFAULT_REFRESH_LAG_HOURS];
+      const lags = hours.filter(isRefreshLag);
+      if (lags.length !== hours.length) {
+        ctx.issues.push({ code: 'custom', message: refreshLagError, input: hours });
+        return z.NEVER;
+      }
+      if (new Set(lags).size !== lags.length) {
+        ctx.issues.push({ code: 'custom', message: 'lists an hour twice', input: hours });
+        return z.NEVER;
+      }
+      return lags;
+    }),
+);
+
 const lifecycleSchema = z
   .object({
     infrequentAccessAfterDays: intIn(MIN_DAYS_BEFORE_IA, 36_500).default(30),
@@ -115,6 +164,7 @@ const rawSchema = z
   .object({
     streamIds: streamIdsSchema,
     scheduleMinute: intIn(0, 59).default(5),
+    refreshLagHours: refreshLagHoursSchema,
     pageSize: intIn(1, 1000).default(100),
     rateLimitRpm: intIn(1, 6000).default(60),
     archiveStart: z.string({ error: 'must be an hour in UTC like 2026-01-01T00' }),
@@ -194,6 +244,7 @@ const FUNCTION_SETTINGS = {
   maxAttempts: ENV.maxAttempts,
   maxCatchUpHours: ENV.maxCatchUpHours,
   maxRecordsPerObject: ENV.maxRecordsPerObject,
+  refreshLagHours: ENV.refreshLagHours,
 } as const satisfies Partial<Record<keyof RawConfig, string>>;
 
 /** Which context key feeds each variable, to name the key when the function's own check refuses a value. */
@@ -223,7 +274,8 @@ function environmentOf(raw: RawConfig): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, variable] of Object.entries(FUNCTION_SETTINGS) as [keyof typeof FUNCTION_SETTINGS, string][]) {
     const value = raw[key];
-    if (value === undefined) continue;
+    // An empty list (refreshLagHours: []) is "off": leave the variable out rather than set it empty.
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
     env[variable] = Array.isArray(value) ? value.join(',') : String(value);
   }
   return env;
@@ -314,6 +366,7 @@ export function parseInfraConfig(raw: unknown, overrides: Readonly<Record<string
   return Object.freeze({
     streamIds: Object.freeze([...c.streamIds]),
     scheduleMinute: c.scheduleMinute,
+    refreshLagHours: Object.freeze([...c.refreshLagHours]),
     pageSize: c.pageSize,
     rateLimitRpm: c.rateLimitRpm,
     archiveStart: c.archiveStart,

@@ -2,6 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type { aws_s3 as s3 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { LAYOUT } from '../functions/lib/archive/layout';
+import { ARCHIVE_AREAS, archiveObjectsArn, type ArchiveArea } from './bindings';
 import type { SyncFunction } from './constructs/sync-function';
 
 /**
@@ -34,23 +35,27 @@ export function acknowledgeWildcardResource(scope: IConstruct, resourceArn: stri
   Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
 }
 
+/** What the keys of each archive area are, for the acknowledgement's reason. */
+const AREA_KEYS: Readonly<Record<ArchiveArea, string>> = {
+  contacts: 'published hourly data objects and manifests, whose keys are stream_id=/dt=/hour= partitions (written and deleted, never read)',
+  staging: 'in-flight uploads of a run, under a per-run folder named at run time',
+  state: 'one state object per stream, named by the stream id',
+};
+
 /**
  * Acknowledges the object-level wildcards of the sync function's archive grants (see `bindArchiveBucket`):
- * S3 object ARNs can only be scoped by key prefix, and these are the three areas the function owns.
+ * S3 object ARNs can only be scoped by key prefix, and these are exactly the areas the function has
+ * object grants in (the same list the grants are made from, so the two cannot drift apart).
  */
 export function acknowledgeArchivePolicy(sync: SyncFunction, bucket: s3.IBucket, prefix: string): void {
   const role = sync.function.role;
   if (role === undefined) return;
-  const areas = [
-    [LAYOUT.contacts, 'published hourly data objects and manifests, whose keys are stream_id=/dt=/hour= partitions'],
-    [LAYOUT.staging, 'in-flight uploads of a run, under a per-run folder named at run time'],
-    [LAYOUT.state, 'one state object per stream, named by the stream id'],
-  ] as const;
-  for (const [area, what] of areas) {
+  for (const area of ARCHIVE_AREAS) {
+    const folder = `${prefix}/${LAYOUT[area]}/`;
     acknowledgeWildcardResource(
       role,
-      bucket.arnForObjects(`${prefix}/${area}/*`),
-      `Object keys under ${prefix}/${area}/ are ${what}; a key-prefix wildcard is the narrowest S3 scope for them and covers nothing outside the archive prefix.`,
+      archiveObjectsArn(bucket, prefix, area),
+      `Object keys under ${folder} are ${AREA_KEYS[area]}; a key-prefix wildcard is the narrowest S3 scope for them and covers nothing outside the archive prefix.`,
     );
   }
 }

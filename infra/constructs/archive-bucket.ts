@@ -3,6 +3,13 @@ import { Construct } from 'constructs';
 import { LAYOUT } from '../../functions/lib/archive/layout';
 import type { EncryptionConfig, LifecycleConfig } from '../config';
 
+/**
+ * Days after which an unfinished multipart upload is aborted (its parts are billed but never visible). The
+ * function's uploads go to staging and a run lasts at most 15 minutes, so a day-old upload there is always
+ * a crashed run's.
+ */
+export const MULTIPART_ABORT_DAYS = 1;
+
 /** Properties of {@link ArchiveBucket}. */
 export interface ArchiveBucketProps {
   /** Key prefix of the archive inside the bucket, e.g. `kore-qa`. */
@@ -19,8 +26,8 @@ export interface ArchiveBucketProps {
  * The archive bucket, secure by default: all public access blocked, TLS 1.2+ only, encrypted (SSE-S3, or
  * SSE-KMS with a bucket key), versioned, retained when the stack is deleted, server access logs to a
  * separate log bucket, and a lifecycle that tiers data only to classes Athena can still read
- * (Standard-IA, then Glacier Instant Retrieval), expires old versions, staging leftovers and query results,
- * and aborts forgotten multipart uploads.
+ * (Standard-IA, then Glacier Instant Retrieval), expires old versions, staging leftovers (current and
+ * noncurrent versions alike) and query results, and aborts forgotten multipart uploads.
  *
  * With `existingBucketName` the bucket is imported as is: nothing about it is changed.
  */
@@ -86,7 +93,7 @@ export class ArchiveBucket extends Construct {
       lifecycleRules: [
         {
           id: 'AbortUploadsAndExpireOldVersions',
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(MULTIPART_ABORT_DAYS),
           noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionExpirationDays),
           expiredObjectDeleteMarker: true,
         },
@@ -108,10 +115,15 @@ export class ArchiveBucket extends Construct {
         },
         {
           // A run that crashed between staging and publishing leaves its staging objects behind; a run
-          // lasts at most 15 minutes, so anything older is garbage.
+          // lasts at most 15 minutes, so anything older is garbage. On the versioned bucket every staging
+          // object a run deletes (or this rule expires) lives on as a noncurrent version: expire those just
+          // as fast, or they would be kept for noncurrentVersionExpirationDays and double the bytes stored
+          // (where rules overlap, S3 honours the shorter expiration).
           id: 'ExpireStagingLeftovers',
           prefix: `${prefix}/${LAYOUT.staging}/`,
           expiration: Duration.days(lifecycle.stagingExpirationDays),
+          noncurrentVersionExpiration: Duration.days(lifecycle.stagingExpirationDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(MULTIPART_ABORT_DAYS),
         },
         {
           id: 'ExpireAthenaResults',

@@ -1,9 +1,10 @@
 import { App, Stack, aws_kms as kms, aws_lambda as lambda, aws_s3 as s3, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { LAYOUT } from '../../functions/lib/archive/layout';
 import { ENV } from '../../functions/lib/config';
 import { ConfigError } from '../../functions/lib/errors';
-import { bindArchiveBucket, bindSecret, bindSettings } from '../../infra/bindings';
+import { ARCHIVE_AREAS, ARCHIVE_OBJECT_ACTIONS, bindArchiveBucket, bindSecret, bindSettings } from '../../infra/bindings';
 import { nagResourceName } from '../../infra/nag-acknowledgements';
 
 /** A stack with a plain function (inline code: nothing to bundle). */
@@ -47,6 +48,25 @@ describe('bindArchiveBucket', () => {
     expect(statements(stack).find((s) => s.Action === 's3:ListBucket')?.Condition).toEqual({
       StringLike: { 's3:prefix': ['team/qa/*'] },
     });
+  });
+
+  it('grants per area only what the function does there: contacts are written and deleted, never read', () => {
+    const { stack, fn } = fixture();
+    bindArchiveBucket(fn, { bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'archive'), prefix: 'team/qa' });
+    const byResource = Object.fromEntries(
+      statements(stack).map((s) => [nagResourceName(s.Resource), ([] as string[]).concat(s.Action).sort()]),
+    );
+    expect(byResource).toEqual({
+      // CopyObject target and the manifest PutObject; the manifest and stale objects of a replaced hour are deleted.
+      'arn:<AWS::Partition>:s3:::archive/team/qa/contacts/*': ['s3:DeleteObject', 's3:PutObject'],
+      // Uploads (multipart, hence Abort), the CopyObject source, clean-up after publishing.
+      'arn:<AWS::Partition>:s3:::archive/team/qa/_staging/*': ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+      'arn:<AWS::Partition>:s3:::archive/team/qa/_state/*': ['s3:GetObject', 's3:PutObject'],
+      'arn:<AWS::Partition>:s3:::archive': ['s3:ListBucket'],
+    });
+    for (const area of ARCHIVE_AREAS) {
+      expect(byResource[`arn:<AWS::Partition>:s3:::archive/team/qa/${LAYOUT[area]}/*`]).toEqual([...ARCHIVE_OBJECT_ACTIONS[area]].sort());
+    }
   });
 
   it('grants the key for SSE-KMS objects, only to encrypt and decrypt data keys', () => {

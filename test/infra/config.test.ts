@@ -31,6 +31,7 @@ describe('infra configuration: the example in cdk.json', () => {
     expect(config).toMatchObject({
       streamIds: ['st-example-1'],
       scheduleMinute: 5,
+      refreshLagHours: [24],
       pageSize: 100,
       rateLimitRpm: 60,
       archiveStart: '2026-01-01T00',
@@ -52,12 +53,19 @@ describe('infra configuration: the example in cdk.json', () => {
       pageSize: 100,
       prefix: 'kore-qa',
       archiveStartDate: '2026-03-04',
+      refreshLagHours: [24],
       lifecycle: { infrequentAccessAfterDays: 30, glacierIrAfterDays: 180, stagingExpirationDays: 1 },
     });
   });
 
   it('builds a function environment that the function itself accepts', () => {
-    const config = parseWith({ streamIds: ['a', 'b.c'], pagingMode: 'offset', includeBelowThreshold: false, maxCatchUpHours: 48 });
+    const config = parseWith({
+      streamIds: ['a', 'b.c'],
+      pagingMode: 'offset',
+      includeBelowThreshold: false,
+      maxCatchUpHours: 48,
+      refreshLagHours: [168, 24],
+    });
     expect(config.functionSettings).toEqual({
       [ENV.streamIds]: 'a,b.c',
       [ENV.pageSize]: '100',
@@ -66,12 +74,78 @@ describe('infra configuration: the example in cdk.json', () => {
       [ENV.pagingMode]: 'offset',
       [ENV.includeBelowThreshold]: 'false',
       [ENV.maxCatchUpHours]: '48',
+      [ENV.refreshLagHours]: '168,24',
     });
     const fn = loadConfig({ ...config.functionSettings, [ENV.bucket]: 'b', [ENV.secretId]: 's', [ENV.prefix]: config.prefix });
     expect(fn.streamIds).toEqual(['a', 'b.c']);
     expect(fn.pagingMode).toBe('offset');
     expect(fn.includeBelowThreshold).toBe(false);
     expect(fn.maxCatchUpHours).toBe(48);
+    expect(fn.refreshLagHours).toEqual([24, 168]);
+  });
+});
+
+describe('infra configuration: refreshLagHours', () => {
+  /** The function's view of the environment the stack would set. */
+  function functionConfig(settings: Readonly<Record<string, string>>) {
+    return loadConfig({ ...settings, [ENV.bucket]: 'b', [ENV.secretId]: 's' });
+  }
+
+  it('defaults to [24], also when null ("not set"), and reaches the function as ARCHIVE_REFRESH_LAG_HOURS', () => {
+    expect(ENV.refreshLagHours).toBe('ARCHIVE_REFRESH_LAG_HOURS');
+    for (const config of [parseWith({ refreshLagHours: undefined }), parseWith({ refreshLagHours: null })]) {
+      expect(config.refreshLagHours).toEqual([24]);
+      expect(config.functionSettings[ENV.refreshLagHours]).toBe('24');
+      expect(functionConfig(config.functionSettings).refreshLagHours).toEqual([24]);
+    }
+    expect(Object.isFrozen(parseWith({}).refreshLagHours)).toBe(true);
+  });
+
+  it('is turned off by [], which leaves the variable out (the function then refreshes nothing)', () => {
+    const config = parseWith({ refreshLagHours: [] });
+    expect(config.refreshLagHours).toEqual([]);
+    expect(Object.keys(config.functionSettings)).not.toContain(ENV.refreshLagHours);
+    expect(functionConfig(config.functionSettings).refreshLagHours).toEqual([]);
+  });
+
+  it('accepts the whole range, 1 to 744 hours', () => {
+    const config = parseWith({ refreshLagHours: [1, 744] });
+    expect(config.functionSettings[ENV.refreshLagHours]).toBe('1,744');
+    expect(functionConfig(config.functionSettings).refreshLagHours).toEqual([1, 744]);
+  });
+
+  it.each([
+    [[0], 'must be a list of whole hours from 1 to 744'],
+    [[745], 'must be a list of whole hours from 1 to 744'],
+    [[24, 1.5], 'must be a list of whole hours from 1 to 744'],
+    [[-24], 'must be a list of whole hours from 1 to 744'],
+    [['24h'], 'must be a list of whole hours from 1 to 744'],
+    [[[24]], 'must be a list of whole hours from 1 to 744'],
+    ['a day', 'must be a list of whole hours from 1 to 744'],
+    [{ hours: 24 }, 'must be a list of whole hours from 1 to 744'],
+    [true, 'must be a list of whole hours from 1 to 744'],
+    [[24, 48, 24], 'lists an hour twice'],
+  ])('%j is refused, naming kore-qa-archive.refreshLagHours', (value, problem) => {
+    const error = configErrorOf(() => parseWith({ refreshLagHours: value }));
+    expect(error.variable).toBe('kore-qa-archive.refreshLagHours');
+    expect(error.message).toBe(`kore-qa-archive.refreshLagHours: ${problem}${problem.startsWith('must') ? ', e.g. [24] ([] turns refreshing off)' : ''}`);
+  });
+
+  it.each([
+    ['24', [24]],
+    ['24,168', [24, 168]],
+    [' 24 , 48 ', [24, 48]],
+    ['[6,24]', [6, 24]],
+    ['[]', []],
+    ['null', [24]],
+  ])('-c kore-qa-archive.refreshLagHours=%s gives %j', (text, hours) => {
+    expect(parseWith({}, { 'kore-qa-archive.refreshLagHours': text }).refreshLagHours).toEqual(hours);
+  });
+
+  it('validates a command-line value like any other', () => {
+    const error = configErrorOf(() => parseWith({}, { 'kore-qa-archive.refreshLagHours': '24,24' }));
+    expect(error.variable).toBe('kore-qa-archive.refreshLagHours');
+    expect(error.message).toContain('lists an hour twice');
   });
 });
 

@@ -7,7 +7,7 @@ import { LAYOUT } from '../../functions/lib/archive/layout';
 import { COLUMN_SPECS, COLUMNS, PARTITION_KEYS, duckdbColumns, duckdbType, hiveType } from '../../functions/lib/archive/schema';
 import { ENV, loadConfig } from '../../functions/lib/config';
 import { METRICS } from '../../functions/lib/metric-names';
-import { ARCHIVE_OBJECT_ACTIONS } from '../../infra/bindings';
+import { ARCHIVE_AREAS, ARCHIVE_OBJECT_ACTIONS } from '../../infra/bindings';
 import { SECRET_PLACEHOLDER } from '../../infra/constructs/connection-secret';
 import { TABLE_FORMAT } from '../../infra/constructs/archive-table';
 import { namedQueries } from '../../infra/named-queries';
@@ -114,7 +114,12 @@ describe('archive bucket', () => {
             { StorageClass: 'GLACIER_IR', TransitionInDays: 180 },
           ],
         }),
-        expect.objectContaining({ Prefix: `${prefix}/${LAYOUT.staging}/`, ExpirationInDays: 1 }),
+        expect.objectContaining({
+          Prefix: `${prefix}/${LAYOUT.staging}/`,
+          ExpirationInDays: 1,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        }),
         expect.objectContaining({ Prefix: `${prefix}/${LAYOUT.athenaResults}/`, ExpirationInDays: 30 }),
       ]),
     );
@@ -233,6 +238,7 @@ describe('sync function', () => {
       [ENV.pageSize]: '100',
       [ENV.rateLimitRpm]: '60',
       [ENV.archiveStart]: '2026-01-01T00',
+      [ENV.refreshLagHours]: '24',
     });
     // The function's own loader accepts this environment (references replaced by sample values).
     const resolved = Object.fromEntries(
@@ -241,6 +247,7 @@ describe('sync function', () => {
     const config = loadConfig(resolved);
     expect(config.streamIds).toEqual(['st-example-1']);
     expect(config.archiveStart?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    expect(config.refreshLagHours).toEqual([24]);
   });
 
   it('has a role with no managed policies that writes only its own log group', () => {
@@ -255,18 +262,22 @@ describe('sync function', () => {
     ]);
   });
 
-  it('may write only under the archive prefix and list only inside it', () => {
+  it('has per-area object grants under the archive prefix and lists only inside it', () => {
     const bucketId = archiveBucket(template).logicalId;
     const s3Statements = allowStatements(template).filter((s) => asArray(s.Action as string).some((a) => a.startsWith('s3:')));
-    expect(s3Statements).toHaveLength(3);
+    expect(s3Statements).toHaveLength(4);
     expect(s3Statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          Action: [...ARCHIVE_OBJECT_ACTIONS.data].sort(),
-          Resource: expect.arrayContaining([objectsArn(bucketId, LAYOUT.contacts), objectsArn(bucketId, LAYOUT.staging)]),
+          Action: ['s3:DeleteObject', 's3:PutObject'],
+          Resource: objectsArn(bucketId, LAYOUT.contacts),
         }),
         expect.objectContaining({
-          Action: [...ARCHIVE_OBJECT_ACTIONS.state].sort(),
+          Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+          Resource: objectsArn(bucketId, LAYOUT.staging),
+        }),
+        expect.objectContaining({
+          Action: ['s3:GetObject', 's3:PutObject'],
           Resource: objectsArn(bucketId, LAYOUT.state),
         }),
         expect.objectContaining({
@@ -276,9 +287,22 @@ describe('sync function', () => {
         }),
       ]),
     );
-    const writes = s3Statements.flatMap((s) => asArray(s.Action as string)).filter((a) => /Put|Delete/.test(a));
-    expect(writes).not.toContain('s3:DeleteObjectVersion');
-    expect(writes).not.toContain('s3:PutBucketPolicy');
+    // The same actions the binding declares, area by area.
+    for (const area of ARCHIVE_AREAS) {
+      const statement = s3Statements.find((s) => JSON.stringify(s.Resource) === JSON.stringify(objectsArn(bucketId, LAYOUT[area])));
+      expect(asArray(statement?.Action as string | string[]), area).toEqual([...ARCHIVE_OBJECT_ACTIONS[area]].sort());
+    }
+    const actions = s3Statements.flatMap((s) => asArray(s.Action as string));
+    expect(actions).not.toContain('s3:DeleteObjectVersion');
+    expect(actions).not.toContain('s3:PutBucketPolicy');
+  });
+
+  it('cannot read archived contacts back: no read action on {prefix}/contacts/ objects', () => {
+    const bucketId = archiveBucket(template).logicalId;
+    const contacts = JSON.stringify(objectsArn(bucketId, LAYOUT.contacts));
+    const onContacts = allowStatements(template).filter((s) => asArray(s.Resource as unknown).some((r) => JSON.stringify(r) === contacts));
+    expect(onContacts).toHaveLength(1);
+    expect(asArray(onContacts[0]?.Action as string | string[]).filter((a) => /^s3:Get/.test(a))).toEqual([]);
   });
 
   it('needs no cloudwatch:PutMetricData (metrics go through EMF in the logs)', () => {

@@ -60,8 +60,12 @@ describe('imported bucket, secret and KMS key, with e-mail alarms and two stream
     const { properties } = onlyResource(template, 'AWS::IAM::Policy');
     expect((properties.PolicyDocument as { Statement: Json[] }).Statement).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ Resource: [importedObjectsArn('_staging'), importedObjectsArn('contacts')] }),
-        expect.objectContaining({ Resource: importedObjectsArn('_state') }),
+        expect.objectContaining({ Action: ['s3:DeleteObject', 's3:PutObject'], Resource: importedObjectsArn('contacts') }),
+        expect.objectContaining({
+          Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+          Resource: importedObjectsArn('_staging'),
+        }),
+        expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'], Resource: importedObjectsArn('_state') }),
         expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['kore-qa/*'] } } }),
         expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: SECRET_ARN }),
         expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: KEY_ARN }),
