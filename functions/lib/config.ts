@@ -1,3 +1,4 @@
+import { isKeySafeId } from './archive/layout';
 import { ConfigError } from './errors';
 
 /**
@@ -82,8 +83,6 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, 'must be true or false');
 }
 
-/** Stream ids go into a URL path and an S3 key, so only a safe alphabet is allowed. */
-export const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** S3 prefix: path segments without leading/trailing slashes. */
 const PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 
@@ -117,7 +116,8 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     .filter((s) => s !== '');
   if (streamIds.length === 0) throw new ConfigError(ENV.streamIds, 'must list at least one stream id');
   for (const id of streamIds) {
-    if (!STREAM_ID.test(id)) {
+    // Stream ids go into a URL path and S3 keys, so only a key-safe alphabet is allowed.
+    if (!isKeySafeId(id)) {
       throw new ConfigError(ENV.streamIds, 'each stream id may contain only letters, digits, ".", "_" and "-"');
     }
   }

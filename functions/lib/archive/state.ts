@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ArchiveError, ArchiveWriteError } from '../errors';
 import { isKeySafeId, stateKey } from './layout';
 import { describeIssues } from './manifest';
+import { HOUR_MS } from '../sync/windows';
 
 /** Progress of one stream. */
 export interface StreamState {
@@ -27,7 +28,6 @@ export interface StateStore {
   put(state: StreamState): Promise<void>;
 }
 
-const HOUR_MS = 3_600_000;
 
 const StoredStateSchema = z.strictObject({
   stateVersion: z.literal(1),

@@ -17,6 +17,7 @@ import { createGzip } from 'node:zlib';
 import { deleteKeys, listKeys } from '../aws/s3-client';
 import { ArchiveWriteError } from '../errors';
 import type { TimeWindow } from '../types';
+import { HOUR_MS } from '../sync/windows';
 import { isKeySafeId, manifestKey, partName, partitionPrefix, stagingPrefix, utcDate, utcHour } from './layout';
 import { createManifest, serializeManifest } from './manifest';
 import type { Manifest } from './manifest';
@@ -85,7 +86,6 @@ export interface ArchiveWriterOptions {
 
 const MIB = 1024 * 1024;
 const MIN_PART_SIZE = 5 * MIB;
-const HOUR_MS = 3_600_000;
 const CONTENT_TYPE = 'application/gzip';
 
 /** A row handed to the writer: plain JSON-serialisable data with a `conversation_id` key. */
