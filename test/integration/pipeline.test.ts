@@ -48,6 +48,19 @@ function expected(stream: string, iso: string): Map<string, Record<string, unkno
   return new Map(list.map((c) => [String(c['Conversation ID']), c]));
 }
 
+/** Runs `fn` with everything written to stdout collected (Powertools writes logs and EMF there). */
+async function captureStdout(fn: () => Promise<unknown>): Promise<string[]> {
+  const written: string[] = [];
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: unknown) => written.push(String(chunk)) > 0) as typeof process.stdout.write;
+  try {
+    await fn();
+  } finally {
+    process.stdout.write = original;
+  }
+  return written;
+}
+
 beforeAll(async () => {
   h = await startHarness();
 });
@@ -175,6 +188,22 @@ describe('hourly archive, end to end', () => {
     expect(after.length).toBe(before.length + 3);
     expect(new Set(after)).toEqual(new Set(expected('st-late', '2026-11-10T05').keys()));
     expect(await stateHour('st-late')).toBe('2026-11-10T07:00:00.000Z');
+  });
+
+  it('emits CloudWatch metrics (EMF, through Powertools) and a structured summary log', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-metrics', ARCHIVE_START: '2026-11-09T01', POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'INFO' });
+    const lines = await captureStdout(() => handler(scheduledEvent('2026-11-09T03:05:00Z'), lambdaContext()));
+    const records = lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const emf = records.find((r) => r._aws !== undefined);
+    expect(emf).toBeDefined();
+    const directive = (emf?._aws as { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0];
+    expect(directive?.Namespace).toBe('KoreQaArchive');
+    expect(directive?.Metrics.map((m) => m.Name)).toEqual(
+      expect.arrayContaining(['ContactsArchived', 'PagesFetched', 'BytesWritten', 'HoursArchived', 'HoursBehind', 'WindowFailures']),
+    );
+    expect(emf).toMatchObject({ service: 'kore-qa-archive', HoursArchived: 2, HoursBehind: 0 });
+    const summary = records.find((r) => r.message === 'sync finished');
+    expect(summary).toMatchObject({ level: 'INFO', hoursArchived: 2, failed: 0, kind: 'scheduled' });
   });
 
   it('an empty hour gets a manifest and no data file', async () => {
