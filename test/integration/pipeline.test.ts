@@ -161,6 +161,30 @@ describe('hourly archive, end to end', () => {
     expect(await stateHour('st-delta')).toBe('2026-11-17T09:00:00.000Z');
   });
 
+  it('a commit that fails halfway leaves no manifest, no staging and no advanced state; the next run completes it', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-commit', ARCHIVE_START: '2026-11-08T03', ARCHIVE_MAX_RECORDS_PER_OBJECT: '10' });
+    // Hour 04's second part cannot be copied into its partition (every attempt of the SDK fails): the commit breaks
+    // after part-00000 landed, which is the worst moment.
+    h.proxy.failWhen(
+      ({ method, url }) =>
+        method === 'PUT' && decodeURIComponent(url).includes('/kore-qa/contacts/stream_id=st-commit/dt=2026-11-08/hour=04/part-00001'),
+    );
+    const error = await handler(scheduledEvent('2026-11-08T05:05:00Z'), lambdaContext()).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/st-commit@2026-11-08T04 \(ArchiveWriteError: committing/);
+    h.proxy.clear();
+    expect(await manifest('st-commit', '2026-11-08T03')).toMatchObject({ records: expected('st-commit', '2026-11-08T03').size });
+    expect(await manifest('st-commit', '2026-11-08T04')).toBeUndefined();
+    expect(await h.s3.listKeys('kore-qa/_staging/')).toEqual([]);
+    expect(await stateHour('st-commit')).toBe('2026-11-08T03:00:00.000Z');
+
+    await handler(scheduledEvent('2026-11-08T05:05:00Z'), lambdaContext());
+    const ids = (await partitionRows('st-commit', '2026-11-08T04')).map((r) => String(r.conversation_id));
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(new Set(ids)).toEqual(new Set(expected('st-commit', '2026-11-08T04').keys()));
+    expect(await manifest('st-commit', '2026-11-08T04')).toMatchObject({ records: ids.length });
+    expect(await stateHour('st-commit')).toBe('2026-11-08T04:00:00.000Z');
+  });
+
   it('a scheduled run after an outage of several hours archives every missed hour, oldest first', async () => {
     useEnv({ KORE_STREAM_IDS: 'st-eps', ARCHIVE_START: '2026-11-16T00' });
     await handler(scheduledEvent('2026-11-16T01:05:00Z'), lambdaContext());

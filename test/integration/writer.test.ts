@@ -18,7 +18,13 @@ import type { LocalS3 } from '../../tools/local-s3';
 const MIB = 1024 * 1024;
 const HOUR = new Date('2026-03-04T05:00:00Z');
 const WINDOW = { start: HOUR, end: new Date(HOUR.getTime() + 3_600_000) };
-const COMMIT_INFO = { totalResults: 10, pagesFetched: 2, problems: 0, startedAt: new Date('2026-03-04T06:00:05Z') };
+const COMMIT_INFO = {
+  totalResults: 10,
+  pagesFetched: 2,
+  problems: 0,
+  skipped: { repeated: 0, outsideWindow: 1 },
+  startedAt: new Date('2026-03-04T06:00:05Z'),
+};
 
 /** Deterministic PRNG (mulberry32), so the "random" payloads are the same on every run. */
 function prng(seed: number): () => number {

@@ -60,7 +60,7 @@ export interface CommitInfo {
   readonly problems: number;
   readonly startedAt: Date;
   /** Records the client received but did not pass on (see the manifest's `skipped`). */
-  readonly skipped?: { readonly repeated: number; readonly outsideWindow: number };
+  readonly skipped: { readonly repeated: number; readonly outsideWindow: number };
 }
 
 /** The slice of a logger the writer uses for best-effort clean-up failures (Powertools' Logger fits). */
@@ -263,7 +263,7 @@ export class ArchiveWriter {
         runId: ref.runId,
         duplicatesDropped: staged.duplicates,
         problems: info.problems,
-        skipped: info.skipped ?? { repeated: 0, outsideWindow: 0 },
+        skipped: info.skipped,
         apiTotalResults: info.totalResults,
         pagesFetched: info.pagesFetched,
         objects: staged.objects.map((o) => ({ key: o.finalKey, records: o.records, bytes: o.bytes, sha256: o.sha256 })),
@@ -279,6 +279,8 @@ export class ArchiveWriter {
         }),
       );
     } catch (error) {
+      // These staged objects belong to this run and will never be committed: the next run stages the window anew.
+      await this.#removeStaging(stagingPrefix(this.#prefix, ref.runId, ref.streamId, ref.window.start));
       throw new ArchiveWriteError(
         `committing ${describe(ref)} to s3://${this.#bucket}/${partition} failed: ${errorMessage(error)}`,
         { cause: error },
