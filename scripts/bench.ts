@@ -32,13 +32,10 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { manifestKey } from '../functions/lib/archive/layout';
 import { parseManifest } from '../functions/lib/archive/manifest';
-import { formatHour } from '../functions/lib/sync/windows';
-import { startKoreSimulator } from '../tools/kore-simulator';
-import { startLocalS3 } from '../tools/local-s3';
-import { startLocalSecrets } from '../tools/local-secrets';
+import { formatHour, HOUR_MS } from '../functions/lib/sync/windows';
+import { startLocalStack } from '../tools/local-stack';
 import type { WorkerReport } from './bench-worker';
 
-const HOUR_MS = 3_600_000;
 const MB = 1024 * 1024;
 const STREAM = 'st-bench';
 const PREFIX = 'kore-qa';
@@ -124,28 +121,25 @@ async function main(): Promise<void> {
   const scenarios = sizes.map((n, i) => ({ n, hour: new Date(top - 2 * (sizes.length - 1 - i) * HOUR_MS) }));
   const perHour = new Map(scenarios.map((s) => [s.hour.getTime(), s.n]));
 
-  const credentials = { clientId: 'cs-bench-client', clientSecret: 'bench-secret-not-for-production', accountId: 'bench-account', orgId: 'o-bench-org' };
-  const sim = await startKoreSimulator({ credentials, seed: 2026, contactsPerHour: (_stream, hour) => perHour.get(hour.getTime()) ?? 0 });
-  const s3 = await startLocalS3({ bucket: 'kore-qa-bench' });
-  const secrets = await startLocalSecrets({
-    [SECRET_ID]: JSON.stringify({ host: sim.url, accountId: credentials.accountId, orgId: credentials.orgId, clientId: credentials.clientId, clientSecret: credentials.clientSecret }),
+  const stack = await startLocalStack({
+    simulator: {
+      credentials: { clientId: 'cs-bench-client', clientSecret: 'bench-secret-not-for-production', accountId: 'bench-account', orgId: 'o-bench-org' },
+      seed: 2026,
+      contactsPerHour: (_stream, hour) => perHour.get(hour.getTime()) ?? 0,
+    },
+    bucket: 'kore-qa-bench',
+    secretId: SECRET_ID,
   });
-  const env = childEnv({
-    ARCHIVE_BUCKET: s3.bucket,
-    ARCHIVE_PREFIX: PREFIX,
-    KORE_SECRET_ID: SECRET_ID,
-    KORE_STREAM_IDS: STREAM,
-    KORE_PAGE_SIZE: String(PAGE_SIZE),
-    KORE_RATE_LIMIT_RPM: String(BENCH_RPM),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
+  const { sim, s3 } = stack;
+  const env = childEnv(
+    stack.env({
+      ARCHIVE_PREFIX: PREFIX,
+      KORE_STREAM_IDS: STREAM,
+      KORE_PAGE_SIZE: String(PAGE_SIZE),
+      KORE_RATE_LIMIT_RPM: String(BENCH_RPM),
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    }),
+  );
 
   console.log(`Benchmark of the sync handler: one hour of one stream per run, page size ${PAGE_SIZE}.`);
   console.log(`KORE_RATE_LIMIT_RPM=${BENCH_RPM} (not the default ${DEFAULT_RPM}), so the client-side limiter does not dominate: this measures the archiver.`);
@@ -209,8 +203,7 @@ async function main(): Promise<void> {
       console.log(`ok (${round(wallS, 2)} s, manifest holds all ${expected} contacts)`);
     }
   } finally {
-    await Promise.allSettled([sim.close(), secrets.close()]);
-    await s3.close();
+    await stack.close();
   }
 
   if (results.length > 0) {

@@ -4,6 +4,7 @@ import { EventValidationError } from '../../functions/lib/errors';
 import { handler, resetRuntimeForTests } from '../../functions/sync/handler';
 import { startKoreSimulator } from '../../tools/kore-simulator';
 import { openArchive } from '../../tools/archive-sql';
+import { connectionSecret } from '../../tools/local-stack';
 import { lambdaContext, scheduledEvent, startHarness, CREDENTIALS, type Harness } from '../support/harness';
 
 /**
@@ -233,7 +234,7 @@ describe('hourly archive, end to end', () => {
   it('an empty hour gets a manifest and no data file', async () => {
     const quiet = await startKoreSimulator({ credentials: CREDENTIALS, contactsPerHour: 0, edgeContacts: false });
     try {
-      h.secrets.set('kore-qa-archive/quiet', JSON.stringify({ host: quiet.url, ...CREDENTIALS }));
+      h.secrets.set('kore-qa-archive/quiet', connectionSecret(quiet.url, CREDENTIALS));
       useEnv({ KORE_STREAM_IDS: 'st-quiet', KORE_SECRET_ID: 'kore-qa-archive/quiet' });
       const summary = await handler({ hours: ['2026-11-15T03'] }, lambdaContext());
       expect(summary.windows[0]).toMatchObject({ status: 'archived', records: 0, objects: 0 });
