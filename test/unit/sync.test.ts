@@ -3,6 +3,7 @@ import { KoreApiError } from '../../functions/lib/errors';
 import type { SyncRequest } from '../../functions/lib/sync/events';
 import { runSync, SyncFailedError, type SyncDeps } from '../../functions/lib/sync/sync';
 import { formatHour } from '../../functions/lib/sync/windows';
+import { MemoryStateStore, type StreamState } from '../../functions/lib/archive/state';
 import type { ContactPage, ContactSource, TimeWindow } from '../../functions/lib/types';
 
 const d = (iso: string): Date => new Date(iso);
@@ -34,16 +35,20 @@ class FakeWriter {
   }
 }
 
-class FakeState {
-  readonly hours = new Map<string, Date>();
+/** The real in-memory store (it validates what is put), plus a log of the puts and a way to seed it. */
+class RecordingState extends MemoryStateStore {
   readonly puts: string[] = [];
-  async get(streamId: string) {
-    const hour = this.hours.get(streamId);
-    return hour === undefined ? undefined : { lastArchivedHour: hour };
+  static seeded(hours: Record<string, string> = {}): RecordingState {
+    return new RecordingState(
+      Object.entries(hours).map(([streamId, hour]) => ({ streamId, lastArchivedHour: d(hour), updatedAt: d(hour), runId: 'seed' })),
+    );
   }
-  async put(s: { streamId: string; lastArchivedHour: Date }) {
-    this.hours.set(s.streamId, s.lastArchivedHour);
+  override async put(s: StreamState): Promise<void> {
+    await super.put(s);
     this.puts.push(`${s.streamId}@${formatHour(s.lastArchivedHour)}`);
+  }
+  async hour(streamId: string): Promise<string | undefined> {
+    return (await this.get(streamId))?.lastArchivedHour.toISOString();
   }
 }
 
@@ -55,7 +60,7 @@ function deps(over: Partial<SyncDeps<{ records: number; key: string; rows: reado
   const base: SyncDeps<{ records: number; key: string; rows: readonly Readonly<Record<string, unknown>>[] }> = {
     source: new FakeSource(),
     writer: new FakeWriter(),
-    state: new FakeState(),
+    state: new RecordingState(),
     normalize: (raw) => ({ row: { conversation_id: raw['Conversation ID'] }, conversationId: String(raw['Conversation ID']), problems: [] }),
     log: {
       info: (message, extra) => logs.push({ level: 'info', message, extra }),
@@ -85,14 +90,13 @@ describe('runSync', () => {
     const summary = await runSync(scheduled, x);
     expect(summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['archived 2026-11-20T11']);
     expect(summary.contacts).toBe(2);
-    expect((x.state as FakeState).puts).toEqual(['st-1@2026-11-20T11']);
+    expect((x.state as RecordingState).puts).toEqual(['st-1@2026-11-20T11']);
     expect(metrics.HoursBehind).toEqual([0]);
     expect(metrics.ContactsArchived).toEqual([2]);
   });
 
   it('catches up every hour missed since the state, oldest first, after an outage', async () => {
-    const state = new FakeState();
-    state.hours.set('st-1', d('2026-11-20T06:00Z'));
+    const state = RecordingState.seeded({ 'st-1': '2026-11-20T06:00Z' });
     const source = new FakeSource();
     const { deps: x } = deps({ state, source });
     const summary = await runSync(scheduled, x);
@@ -102,8 +106,7 @@ describe('runSync', () => {
   });
 
   it('a retried invocation of an hour already archived does nothing', async () => {
-    const state = new FakeState();
-    state.hours.set('st-1', d('2026-11-20T11:00Z'));
+    const state = RecordingState.seeded({ 'st-1': '2026-11-20T11:00Z' });
     const source = new FakeSource();
     const summary = await runSync(scheduled, deps({ state, source }).deps);
     expect(source.fetched).toEqual([]);
@@ -111,9 +114,7 @@ describe('runSync', () => {
   });
 
   it('a failed window stops its catch-up, keeps the state before it, and fails the run after other streams', async () => {
-    const state = new FakeState();
-    state.hours.set('st-1', d('2026-11-20T08:00Z'));
-    state.hours.set('st-2', d('2026-11-20T10:00Z'));
+    const state = RecordingState.seeded({ 'st-1': '2026-11-20T08:00Z', 'st-2': '2026-11-20T10:00Z' });
     const source = new FakeSource(new Set(['st-1@2026-11-20T10']));
     const writer = new FakeWriter();
     const { deps: x, metrics, logs } = deps({ state, source, writer, streamIds: ['st-1', 'st-2'] });
@@ -125,7 +126,7 @@ describe('runSync', () => {
       'failed st-1 2026-11-20T10',
       'archived st-2 2026-11-20T11',
     ]);
-    expect(state.hours.get('st-1')?.toISOString()).toBe('2026-11-20T09:00:00.000Z');
+    expect(await state.hour('st-1')).toBe('2026-11-20T09:00:00.000Z');
     expect(writer.committed.has('st-1@2026-11-20T10')).toBe(false);
     expect((error as Error).message).toContain('st-1@2026-11-20T10 (KoreApiError: POST /rawdata failed with HTTP 400: bad request)');
     expect(summary.hoursBehind).toEqual({ 'st-1': 2, 'st-2': 0 });
@@ -135,27 +136,25 @@ describe('runSync', () => {
   });
 
   it('manual hours never move the state backwards and extend it only contiguously', async () => {
-    const state = new FakeState();
-    state.hours.set('st-1', d('2026-11-20T09:00Z'));
+    const state = RecordingState.seeded({ 'st-1': '2026-11-20T09:00Z' });
     const request: SyncRequest = { kind: 'manual', hours: [d('2026-11-20T03:00Z'), d('2026-11-20T10:00Z'), d('2026-11-20T11:00Z')] };
     await runSync(request, deps({ state }).deps);
     expect(state.puts).toEqual(['st-1@2026-11-20T10', 'st-1@2026-11-20T11']);
   });
 
   it('manual hours on a stream with no state create no state', async () => {
-    const state = new FakeState();
+    const state = new RecordingState();
     await runSync({ kind: 'manual', hours: [d('2026-11-20T03:00Z')] }, deps({ state }).deps);
     expect(state.puts).toEqual([]);
   });
 
   it('defers windows when the invocation is running out of time', async () => {
-    const state = new FakeState();
-    state.hours.set('st-1', d('2026-11-20T08:00Z'));
+    const state = RecordingState.seeded({ 'st-1': '2026-11-20T08:00Z' });
     let left = 400_000;
     const { deps: x } = deps({ state, remainingMs: () => (left -= 150_000) });
     const summary = await runSync(scheduled, x);
     expect(summary.windows.map((w) => w.status)).toEqual(['archived', 'deferred', 'deferred']);
-    expect(state.hours.get('st-1')?.toISOString()).toBe('2026-11-20T09:00:00.000Z');
+    expect(await state.hour('st-1')).toBe('2026-11-20T09:00:00.000Z');
     expect(summary.hoursBehind['st-1']).toBe(2);
   });
 
@@ -181,9 +180,7 @@ describe('runSync', () => {
   });
 
   it('refreshes already archived hours after every stream caught up, without moving the state', async () => {
-    const state = new FakeState();
-    state.hours.set('st-1', d('2026-11-20T10:00Z'));
-    state.hours.set('st-2', d('2026-11-20T09:00Z'));
+    const state = RecordingState.seeded({ 'st-1': '2026-11-20T10:00Z', 'st-2': '2026-11-20T09:00Z' });
     const source = new FakeSource();
     const { deps: x } = deps({ state, source, streamIds: ['st-1', 'st-2'], refreshLagHours: [1, 24], archiveStart: d('2026-11-20T00:00Z') });
     const summary = await runSync(scheduled, x);
@@ -199,8 +196,7 @@ describe('runSync', () => {
   });
 
   it('does not refresh an hour the stream has not archived yet', async () => {
-    const state = new FakeState();
-    state.hours.set('st-1', d('2026-11-20T05:00Z'));
+    const state = RecordingState.seeded({ 'st-1': '2026-11-20T05:00Z' });
     const source = new FakeSource(new Set(['st-1@2026-11-20T06']));
     const error = await runSync(scheduled, deps({ state, source, refreshLagHours: [3] }).deps).catch((e: unknown) => e);
     // Catch-up failed at 06; hour 08 (lag 3) was never archived, so it is left to the catch-up, not refreshed.
