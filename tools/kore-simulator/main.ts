@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { formatKoreDate } from './request-body';
+import { HOUR_MS } from './store';
 import { mintTestToken } from './auth';
 import { rawDataPath, startKoreSimulator } from './server';
 import type { SimulatorCredentials } from './types';
@@ -46,8 +47,8 @@ async function main(): Promise<void> {
     rateLimitPerMinute: wholeNumber('rate-limit', values['rate-limit'], undefined),
   });
   const token = await mintTestToken(credentials, {}, 3600);
-  const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
-  const body = JSON.stringify({ startDate: formatKoreDate(hour), endDate: formatKoreDate(new Date(hour.getTime() + 3_600_000)), offset: 0, limit: 2 });
+  const hour = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS);
+  const body = JSON.stringify({ startDate: formatKoreDate(hour), endDate: formatKoreDate(new Date(hour.getTime() + HOUR_MS)), offset: 0, limit: 2 });
   process.stdout.write(
     [
       `Kore Raw Data API simulator listening on ${sim.url}`,

@@ -38,7 +38,10 @@ export function parseKoreDate(value: unknown): number | undefined {
   return ms;
 }
 
-/** `YYYY-MM-DD HH:mm:ss` of an instant (milliseconds dropped), the format the API expects. */
+/**
+ * `YYYY-MM-DD HH:mm:ss` of an instant (milliseconds dropped), the format the API expects. Written apart from the
+ * client's `formatApiDate` on purpose: the simulator stands in for the vendor, so a shared bug could not hide.
+ */
 export function formatKoreDate(d: Date): string {
   return d.toISOString().slice(0, 19).replace('T', ' ');
 }
