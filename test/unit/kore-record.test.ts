@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeContact } from '../../functions/lib/archive/normalize';
 import { conversationIdOf, conversationStartOf, recordKey } from '../../functions/lib/kore/record';
 
 describe('record helpers', () => {
@@ -7,6 +8,19 @@ describe('record helpers', () => {
     expect(conversationIdOf({ conversationId: 'c-2' })).toBe('c-2');
     expect(conversationStartOf({ 'Conversation Start Time': '2026-05-02T13:01:34.000Z' })?.toISOString()).toBe('2026-05-02T13:01:34.000Z');
     expect(conversationStartOf({ conversationStartTime: '2026-05-02T13:01:34.000Z' })?.toISOString()).toBe('2026-05-02T13:01:34.000Z');
+  });
+
+  it('matches keys as the normalizer does, so the client and the archive agree on a contact id', () => {
+    const raw = { conversation_id: 'c-3', conversation_start_time: '2026-05-02T13:01:34.000Z' };
+    expect(conversationIdOf(raw)).toBe('c-3');
+    expect(conversationStartOf(raw)?.toISOString()).toBe('2026-05-02T13:01:34.000Z');
+    const normalized = normalizeContact(raw, {
+      streamId: 'st-1',
+      window: { start: new Date('2026-05-02T13:00:00Z'), end: new Date('2026-05-02T14:00:00Z') },
+      runId: 'run-1',
+      archivedAt: new Date('2026-05-02T14:05:00Z'),
+    });
+    expect(normalized.conversationId).toBe(conversationIdOf(raw));
   });
 
   it('has no id or start for missing, empty or malformed values', () => {

@@ -5,6 +5,7 @@
  * exactly as the API returned it. Problems never contain the offending value, so they are safe to log.
  */
 import { parseApiTimestamp } from '../kore/dates';
+import { keyForm } from '../kore/record';
 import type { RawContact, TimeWindow } from '../types';
 import {
   COLUMN_SPECS,
@@ -40,11 +41,6 @@ type PlainObject = Record<string, unknown>;
 
 function isPlainObject(value: unknown): value is PlainObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The key form used for matching: lower case, letters and digits only. */
-function keyForm(key: string): string {
-  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
 /** Reads keys of one object by their {@link keyForm}; the first key of the object wins on a clash. */

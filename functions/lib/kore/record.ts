@@ -2,26 +2,33 @@ import { createHash } from 'node:crypto';
 import type { RawContact } from '../types';
 import { parseApiTimestamp } from './dates';
 
-// The API's sample responses use spaced keys ("Conversation ID"); its field table names them in
-// camelCase (conversationId). Both are read so a change of spelling does not break deduplication.
-const ID_KEYS = ['Conversation ID', 'conversationId'] as const;
-const START_KEYS = ['Conversation Start Time', 'conversationStartTime'] as const;
+/**
+ * The form keys are matched in: lower case, letters and digits only. The API's samples spell keys with spaces
+ * ("Conversation ID"), its field table in camelCase (conversationId); both, and snake_case, are one field. The
+ * normalizer matches every column's source keys the same way, so the client and the archive agree on a contact's id.
+ */
+export function keyForm(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
 
-/** The contact's conversation id, or undefined when it has none (or it is not a non-empty string). */
-export function conversationIdOf(record: RawContact): string | undefined {
-  for (const key of ID_KEYS) {
-    const value = record[key];
-    if (typeof value === 'string' && value !== '') return value;
+/** The value of the first key of `record` whose {@link keyForm} is `form` (null and absent are the same). */
+function field(record: RawContact, form: string): unknown {
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== undefined && value !== null && keyForm(key) === form) return value;
   }
   return undefined;
 }
 
+/** The contact's conversation id, or undefined when it has none (or it is not a non-empty string). */
+export function conversationIdOf(record: RawContact): string | undefined {
+  const value = field(record, 'conversationid');
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** When the conversation started, or undefined when the record has no parsable start time. */
 export function conversationStartOf(record: RawContact): Date | undefined {
-  for (const key of START_KEYS) {
-    if (record[key] !== undefined && record[key] !== null) return parseApiTimestamp(record[key]);
-  }
-  return undefined;
+  const value = field(record, 'conversationstarttime');
+  return value === undefined ? undefined : parseApiTimestamp(value);
 }
 
 /**
