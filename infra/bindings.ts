@@ -14,16 +14,11 @@ import { ConfigError } from '../functions/lib/errors';
  */
 export const ARCHIVE_OBJECT_ACTIONS = Object.freeze({
   /**
-   * Published hours: written as the target of CopyObject from staging and by the manifest PutObject, and
-   * removed (manifest first, then stale objects) when an hour is replaced. Never read: GetObject is left
-   * out, so the function cannot read archived contacts back.
+   * Published hours: each version is uploaded straight to its key (multipart for large hours, hence Abort),
+   * read back when a refresh merges it with the new fetch, and its manifest written; older multi-part
+   * layouts are deleted once merged.
    */
-  contacts: Object.freeze(['s3:PutObject', 's3:DeleteObject'] as const),
-  /**
-   * In-flight uploads of a run: written (multipart for large hours, hence Abort), read as the CopyObject
-   * source when the hour is published, removed afterwards.
-   */
-  staging: Object.freeze(['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] as const),
+  contacts: Object.freeze(['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] as const),
   /** Per-stream state: read and overwritten, never deleted. */
   state: Object.freeze(['s3:GetObject', 's3:PutObject'] as const),
 });
@@ -36,8 +31,7 @@ export const ARCHIVE_AREAS = Object.freeze(Object.keys(ARCHIVE_OBJECT_ACTIONS) a
 
 /** Statement ids of the object grants, one statement per area. */
 const OBJECT_STATEMENT_SIDS: Readonly<Record<ArchiveArea, string>> = {
-  contacts: 'ArchiveContactsWriteDelete',
-  staging: 'ArchiveStagingReadWriteDelete',
+  contacts: 'ArchiveContactsReadWriteDelete',
   state: 'ArchiveStateReadWrite',
 };
 
@@ -60,8 +54,8 @@ export interface ArchiveBucketBinding {
 
 /**
  * Points the function at the archive (`ARCHIVE_BUCKET`, `ARCHIVE_PREFIX`) and grants exactly what it does
- * there (see {@link ARCHIVE_OBJECT_ACTIONS}): write/delete under `{prefix}/contacts/` (no read),
- * read/write/delete under `{prefix}/_staging/`, read/write under `{prefix}/_state/`, and list only keys
+ * there (see {@link ARCHIVE_OBJECT_ACTIONS}): read/write/delete under `{prefix}/contacts/`,
+ * read/write under `{prefix}/_state/`, and list only keys
  * under `{prefix}/`. Nothing outside the prefix, no bucket-level configuration, no version deletion.
  */
 export function bindArchiveBucket(fn: lambda.Function, { bucket, prefix, encryptionKey }: ArchiveBucketBinding): void {

@@ -221,7 +221,6 @@ const rawSchema = z
     requestTimeoutMs: optional(z.int({ error: 'must be an integer number of milliseconds' })),
     maxAttempts: optional(z.int({ error: 'must be an integer' })),
     maxCatchUpHours: optional(z.int({ error: 'must be an integer' })),
-    maxRecordsPerObject: optional(z.int({ error: 'must be an integer' })),
   })
   .strict()
   .refine((c) => !(c.createKmsKey && c.kmsKeyArn !== undefined), {
@@ -243,7 +242,6 @@ const FUNCTION_SETTINGS = {
   requestTimeoutMs: ENV.requestTimeoutMs,
   maxAttempts: ENV.maxAttempts,
   maxCatchUpHours: ENV.maxCatchUpHours,
-  maxRecordsPerObject: ENV.maxRecordsPerObject,
   refreshLagHours: ENV.refreshLagHours,
 } as const satisfies Partial<Record<keyof RawConfig, string>>;
 

@@ -37,8 +37,7 @@ export function acknowledgeWildcardResource(scope: IConstruct, resourceArn: stri
 
 /** What the keys of each archive area are, for the acknowledgement's reason. */
 const AREA_KEYS: Readonly<Record<ArchiveArea, string>> = {
-  contacts: 'published hourly data objects and manifests, whose keys are stream_id=/dt=/hour= partitions (written and deleted, never read)',
-  staging: 'in-flight uploads of a run, under a per-run folder named at run time',
+  contacts: 'published hourly data objects and manifests, whose keys are stream_id=/dt=/hour= partitions (written, read back to merge a refresh, and deleted)',
   state: 'one state object per stream, named by the stream id',
 };
 

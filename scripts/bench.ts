@@ -177,7 +177,7 @@ async function main(): Promise<void> {
         window?.status !== 'archived' && `window status ${window?.status ?? 'missing'}`,
         manifest.records !== expected && `manifest records ${manifest.records}, simulator has ${expected}`,
         summary.contacts !== expected && `summary contacts ${summary.contacts}, simulator has ${expected}`,
-        manifest.bytes !== summary.bytes && `manifest bytes ${manifest.bytes}, summary bytes ${summary.bytes}`,
+        (manifest.object?.bytes ?? 0) !== summary.bytes && `manifest bytes ${(manifest.object?.bytes ?? 0)}, summary bytes ${summary.bytes}`,
       ].filter((p): p is string => typeof p === 'string');
       if (problems.length > 0) {
         console.log('WRONG ARCHIVE');

@@ -19,7 +19,6 @@ export const ENV = {
   maxAttempts: 'KORE_MAX_ATTEMPTS',
   archiveStart: 'ARCHIVE_START',
   maxCatchUpHours: 'ARCHIVE_MAX_CATCHUP_HOURS',
-  maxRecordsPerObject: 'ARCHIVE_MAX_RECORDS_PER_OBJECT',
   refreshLagHours: 'ARCHIVE_REFRESH_LAG_HOURS',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
 } as const;
@@ -43,7 +42,6 @@ export interface SyncConfig {
   /** First hour to archive when a stream has no state yet (UTC, whole hour); undefined = the previous hour. */
   readonly archiveStart: Date | undefined;
   readonly maxCatchUpHours: number;
-  readonly maxRecordsPerObject: number;
   /**
    * Scheduled runs also re-archive the hours this many hours before the one they archive (e.g. `[24]`), so
    * contacts, evaluations and audits that reach the API late replace the early snapshot. Empty = off.
@@ -172,7 +170,6 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     maxAttempts: integer(env, ENV.maxAttempts, 6, 1, 20),
     archiveStart,
     maxCatchUpHours: integer(env, ENV.maxCatchUpHours, 24, 1, 24 * 31),
-    maxRecordsPerObject: integer(env, ENV.maxRecordsPerObject, 50_000, 1, 10_000_000),
     refreshLagHours: Object.freeze([...refreshLagHours].sort((a, b) => a - b)),
     s3Endpoint,
   });

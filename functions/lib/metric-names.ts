@@ -13,4 +13,7 @@ export const METRICS = Object.freeze({
   hoursBehind: 'HoursBehind',
   recordProblems: 'RecordProblems',
   windowFailures: 'WindowFailures',
+  unexpectedOutsideWindow: 'UnexpectedOutsideWindow',
+  windowsSliced: 'WindowsSliced',
+  refreshShrank: 'RefreshShrank',
 });

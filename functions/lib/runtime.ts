@@ -77,7 +77,6 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
     s3,
     bucket: config.bucket,
     prefix: config.prefix,
-    maxRecordsPerObject: config.maxRecordsPerObject,
     logger: logSink(logger),
   });
   const state = new S3StateStore({ s3, bucket: config.bucket, prefix: config.prefix });

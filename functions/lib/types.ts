@@ -11,31 +11,49 @@ export interface TimeWindow {
 /** A contact exactly as the Kore API returned it (keys with spaces and all). */
 export type RawContact = Record<string, unknown>;
 
-/** One validated page of the raw-data API. */
+/** A contact as the API sent it: the parsed value and its exact JSON text (a slice of the response body). */
+export interface ApiContact {
+  readonly value: RawContact;
+  readonly text: string;
+}
+
+/** How the fetch of one window stands after a page (cumulative). */
+export interface FetchProgress {
+  /** Requests spent on this window so far, retries not counted (each retry is rate-limited all the same). */
+  readonly requests: number;
+  /** `pages`: plain paging; `slices`: the window is read as time slices that each fit one page. */
+  readonly method: 'pages' | 'slices';
+  /** Why the fetch left plain paging (empty while paging plainly), e.g. `totals changed while paging`. */
+  readonly signs: readonly string[];
+  /** The largest `totalResults` the API announced for the whole window, if any request covered it. */
+  readonly apiTotalResults: number | undefined;
+}
+
+/** One page of the raw-data API as the archive uses it: what it adds to the window, and why the rest was not added. */
 export interface ContactPage {
-  /** 1-based sequence number of this page within the fetch of one window (across verification passes). */
+  /** 1-based number of the request this page answered, within the fetch of one window. */
   readonly sequence: number;
-  /** Records of this page that were not yet seen in this fetch (deduplicated by conversation id). */
-  readonly records: readonly RawContact[];
-  /** The API's `totalResults` on this page (computed per request by the API). */
-  readonly totalResults: number;
-  /** The API's `totalPages` on this page. */
-  readonly totalPages: number;
-  readonly hasMore: boolean;
+  /** Contacts of this page not yet seen in this fetch (deduplicated by conversation id), each with its exact text. */
+  readonly records: readonly ApiContact[];
   /**
-   * Records of this page the client received but did not yield: `repeated` had a dedupe key
-   * (conversation id) already seen earlier in this fetch (overlapping pages, verification passes);
-   * `outsideWindow` started outside `[window.start, window.end)` (the API's bounds are inclusive and
-   * second-precise, so e.g. a contact at the next hour's HH:00:00.000 comes back and is left to the
-   * next window). `records.length + repeated + outsideWindow` is what the API returned on the page.
+   * Conversation ids (`""` when a contact has none) of contacts in {@link records} whose own start time lies
+   * outside the window and outside its next second: the API filtered on something else. They are kept.
    */
-  readonly skipped: { readonly repeated: number; readonly outsideWindow: number };
+  readonly unexpectedOutsideWindow: readonly string[];
+  /**
+   * Records of this page received but not yielded: `repeated` had a dedupe key already seen in this fetch
+   * (overlapping pages or slices, a repeated record); `nextWindow` started in `[window.end, window.end + 1 s)`,
+   * which the next window's request also returns because the API's bounds are inclusive and second-precise.
+   * `records.length + repeated + nextWindow` is what the API returned on the page.
+   */
+  readonly skipped: { readonly repeated: number; readonly nextWindow: number };
+  readonly fetch: FetchProgress;
 }
 
 /** Where contacts come from: the Kore client, or a fake in unit tests. */
 export interface ContactSource {
   /**
-   * Fetches every contact of `streamId` whose conversation started in `window` (half-open), page by page.
+   * Fetches every contact the API returns for `streamId` and `window`, page by page, each contact once.
    * Throws on an unrecoverable failure; never ends early silently.
    */
   fetchWindow(streamId: string, window: TimeWindow, signal?: AbortSignal): AsyncIterable<ContactPage>;

@@ -1,6 +1,7 @@
 /**
- * The `_manifest.json` written last into every committed partition. Its presence means "this hour was
- * archived and the partition holds exactly these objects"; `records: 0` means "archived, no contacts".
+ * The `_manifest.json` written after each version of a partition. It describes the version whose data object
+ * has the ETag it names; `records: 0` with no object means "archived, no contacts". A reader that finds a
+ * data object with another ETag caught a write between its two steps and knows the manifest is the older one.
  */
 import { z } from 'zod';
 import { ArchiveError } from '../errors';
@@ -9,10 +10,14 @@ import { SCHEMA_VERSION } from './schema';
 const isoInstant = z.iso.datetime({ offset: false });
 const count = z.number().int().nonnegative();
 
-/** One data object of a partition. */
+/** The partition's data object: one per version, replaced in one step. */
 export const ManifestObjectSchema = z.strictObject({
   /** Full S3 key of the object (…/part-00000.jsonl.gz). */
   key: z.string().min(1),
+  /** The object's ETag as S3 answered it: a reader compares it with the object's to know they belong together. */
+  etag: z.string().min(1),
+  /** The object's version id in a versioned bucket, else null. */
+  versionId: z.string().min(1).nullable(),
   records: count,
   /** Size of the stored (gzip) object in bytes. */
   bytes: count,
@@ -20,10 +25,42 @@ export const ManifestObjectSchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
 });
 
-/** Schema of `_manifest.json`, version 1. Totals must agree with the object list. */
+/** How the contacts of this version relate to the previous version of the hour. */
+const ChangesSchema = z.strictObject({
+  /** Contacts the previous version did not have. */
+  added: count,
+  /** Contacts the API answered differently from the previous version (newer evaluation, late audit, …). */
+  updated: count,
+  /** Contacts the API answered exactly as archived before. */
+  unchanged: count,
+  /** Contacts the previous version had that this fetch did not return: kept, never deleted by a refresh. */
+  retained: count,
+  /** Contacts removed on purpose (a prune, or a re-archive told to replace). */
+  removed: count,
+});
+
+/** What the API did while the hour was fetched; null for versions made without the API (prune, reprocess). */
+const FetchSchema = z.strictObject({
+  /** `pages`: plain paging was trusted; `slices`: the result moved, the hour was read as one-page time slices. */
+  method: z.enum(['pages', 'slices']),
+  /** Requests spent on this hour (retries not counted). */
+  requests: count,
+  /** The largest `totalResults` the API announced for the whole hour, or null. */
+  apiTotalResults: count.nullable(),
+  /** Why plain paging was not trusted. */
+  signs: z.array(z.string()),
+  /** Returned records not added: already received in this fetch, or left to the next hour (see the README). */
+  skipped: z.strictObject({ repeated: count, nextWindow: count }),
+  /** Contacts kept although their own start time lies outside the hour: the API filtered on something else. */
+  unexpectedOutsideWindow: count,
+  /** Contacts the normalizer flagged (kept, with null columns). */
+  problems: count,
+});
+
+/** Schema of `_manifest.json`, version 2. */
 export const ManifestSchema = z
   .strictObject({
-    manifestVersion: z.literal(1),
+    manifestVersion: z.literal(2),
     schemaVersion: z.number().int().positive(),
     streamId: z.string().min(1),
     window: z.strictObject({ start: isoInstant, end: isoInstant }),
@@ -32,35 +69,22 @@ export const ManifestSchema = z
       hour: z.string().regex(/^([01]\d|2[0-3])$/, 'must be 00-23'),
     }),
     runId: z.string().min(1),
-    /** Records written (after de-duplication). */
+    /** Contacts in the data object. */
     records: count,
-    /** Rows dropped because their conversation_id was already written in this window. */
+    /** The data object, or null for an hour without contacts. */
+    object: ManifestObjectSchema.nullable(),
+    /** How many versions of this hour were written, this one included. */
+    archiveCount: z.number().int().positive(),
+    changes: ChangesSchema,
+    /** Rows of this fetch dropped because their conversation id was already written in it. */
     duplicatesDropped: count,
-    /** Records the normalizer flagged (kept, but something about them was off). */
-    problems: count,
-    /**
-     * Records the API returned that the client did not pass on: a contact it had already received in this fetch
-     * (the API repeated it across pages or verification passes), and a contact starting outside the window
-     * (a contact at exactly the window's end belongs to, and is archived with, the next hour).
-     */
-    skipped: z.strictObject({ repeated: count, outsideWindow: count }),
-    /** The API's `totalResults`, or null when no page reported it (e.g. an empty hour). */
-    apiTotalResults: count.nullable(),
-    pagesFetched: count,
-    /** Sum of the objects' bytes. */
-    bytes: count,
-    objects: z.array(ManifestObjectSchema),
+    fetch: FetchSchema.nullable(),
     startedAt: isoInstant,
     completedAt: isoInstant,
   })
   .superRefine((m, ctx) => {
-    const records = m.objects.reduce((sum, o) => sum + o.records, 0);
-    if (records !== m.records) {
-      ctx.addIssue({ code: 'custom', path: ['records'], message: `is ${m.records} but the objects hold ${records}` });
-    }
-    const bytes = m.objects.reduce((sum, o) => sum + o.bytes, 0);
-    if (bytes !== m.bytes) {
-      ctx.addIssue({ code: 'custom', path: ['bytes'], message: `is ${m.bytes} but the objects hold ${bytes}` });
+    if ((m.object?.records ?? 0) !== m.records) {
+      ctx.addIssue({ code: 'custom', path: ['records'], message: `is ${m.records} but the object holds ${m.object?.records ?? 0}` });
     }
     if (Date.parse(m.window.end) <= Date.parse(m.window.start)) {
       ctx.addIssue({ code: 'custom', path: ['window', 'end'], message: 'must be after window.start' });
@@ -69,42 +93,28 @@ export const ManifestSchema = z
 
 /** A parsed, consistent manifest. */
 export type Manifest = z.infer<typeof ManifestSchema>;
-/** One entry of {@link Manifest.objects}. */
+/** {@link Manifest.object}. */
 export type ManifestObject = z.infer<typeof ManifestObjectSchema>;
+/** {@link Manifest.fetch}. */
+export type ManifestFetch = z.infer<typeof FetchSchema>;
+/** {@link Manifest.changes}. */
+export type ManifestChanges = z.infer<typeof ChangesSchema>;
 
-/** What {@link createManifest} needs; dates are converted to ISO strings. */
-export interface ManifestInput {
-  readonly streamId: string;
+/** What {@link createManifest} needs; dates are converted to ISO strings, the schema version added. */
+export type ManifestInput = Omit<Manifest, 'manifestVersion' | 'schemaVersion' | 'window' | 'startedAt' | 'completedAt' | 'records'> & {
   readonly window: { readonly start: Date; readonly end: Date };
-  readonly partition: { readonly dt: string; readonly hour: string };
-  readonly runId: string;
-  readonly duplicatesDropped: number;
-  readonly problems: number;
-  readonly skipped: { readonly repeated: number; readonly outsideWindow: number };
-  readonly apiTotalResults: number | undefined;
-  readonly pagesFetched: number;
-  readonly objects: readonly ManifestObject[];
   readonly startedAt: Date;
   readonly completedAt: Date;
-}
+};
 
-/** Builds a manifest, deriving the totals from the objects. Throws an {@link ArchiveError} if anything is out of range. */
+/** Builds a manifest. Throws an {@link ArchiveError} if anything is out of range. */
 export function createManifest(input: ManifestInput): Manifest {
   const candidate = {
-    manifestVersion: 1,
+    manifestVersion: 2,
     schemaVersion: SCHEMA_VERSION,
-    streamId: input.streamId,
+    ...input,
     window: { start: input.window.start.toISOString(), end: input.window.end.toISOString() },
-    partition: { dt: input.partition.dt, hour: input.partition.hour },
-    runId: input.runId,
-    records: input.objects.reduce((sum, o) => sum + o.records, 0),
-    duplicatesDropped: input.duplicatesDropped,
-    problems: input.problems,
-    skipped: { repeated: input.skipped.repeated, outsideWindow: input.skipped.outsideWindow },
-    apiTotalResults: input.apiTotalResults ?? null,
-    pagesFetched: input.pagesFetched,
-    bytes: input.objects.reduce((sum, o) => sum + o.bytes, 0),
-    objects: input.objects.map((o) => ({ key: o.key, records: o.records, bytes: o.bytes, sha256: o.sha256 })),
+    records: input.object?.records ?? 0,
     startedAt: input.startedAt.toISOString(),
     completedAt: input.completedAt.toISOString(),
   };
@@ -131,17 +141,30 @@ export function serializeManifest(manifest: Manifest): string {
  * from) and the first offending field when the text is not JSON or not a valid manifest.
  */
 export function parseManifest(text: string, source: string): Manifest {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ArchiveError(`${source} is not valid JSON`, { cause: error });
-  }
-  const result = ManifestSchema.safeParse(json);
+  const result = ManifestSchema.safeParse(parseJson(text, source));
   if (!result.success) {
     throw new ArchiveError(`${source} is not a valid manifest: ${describeIssues(result.error)}`, { cause: result.error });
   }
   return result.data;
+}
+
+/**
+ * How many versions the manifest at `source` says were written: its `archiveCount`, or 1 for a version 1
+ * manifest (written before the count existed). Only that field is read, so an older layout still counts.
+ */
+export function archiveCountOf(text: string, source: string): number {
+  const json = parseJson(text, source) as { manifestVersion?: unknown; archiveCount?: unknown };
+  if (json.manifestVersion === 1) return 1;
+  if (typeof json.archiveCount === 'number' && Number.isSafeInteger(json.archiveCount) && json.archiveCount > 0) return json.archiveCount;
+  throw new ArchiveError(`${source} is not a valid manifest: archiveCount must be a positive integer`);
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ArchiveError(`${source} is not valid JSON`, { cause: error });
+  }
 }
 
 /** `field.path message` of the first few issues; zod's issue text never echoes the value. */

@@ -6,7 +6,7 @@
  */
 import { parseApiTimestamp } from '../kore/dates';
 import { keyForm } from '../kore/record';
-import type { RawContact, TimeWindow } from '../types';
+import type { ApiContact, TimeWindow } from '../types';
 import {
   COLUMN_SPECS,
   SCHEMA_VERSION,
@@ -306,9 +306,9 @@ function sourceValue(spec: ColumnSpec, raw: unknown, index: KeyIndex, ctx: Inges
  * Normalizes one contact into an archive row (see the module comment). Pure and synchronous; the output is
  * plain JSON data (no Date, no BigInt), so `JSON.stringify(row)` is the line to write.
  */
-export function normalizeContact(raw: RawContact, ctx: IngestContext): NormalizeResult {
+export function normalizeContact(apiContact: ApiContact, ctx: IngestContext): NormalizeResult {
   const problems = new Problems();
-  const contact: unknown = raw;
+  const contact: unknown = apiContact.value;
   if (!isPlainObject(contact)) problems.add('contact', 'not an object');
   const index = new KeyIndex(isPlainObject(contact) ? contact : {});
 
@@ -316,6 +316,8 @@ export function normalizeContact(raw: RawContact, ctx: IngestContext): Normalize
   for (const spec of COLUMN_SPECS) {
     row[spec.name] = coerce(spec.type, sourceValue(spec, contact, index, ctx, problems), spec.name, problems);
   }
+  // The contact exactly as sent: a re-serialisation could change numbers beyond 2^53, formatting or keys.
+  if ('raw' in row) row.raw = apiContact.text;
   const id = row.conversation_id;
   return {
     row,

@@ -47,13 +47,18 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /** Every key under `prefix` (all pages of ListObjectsV2), in S3's lexicographic order. */
 export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
+  return (await listObjects(s3, bucket, prefix)).map((o) => o.key);
+}
+
+/** Every object under `prefix` with its ETag (quotes included, as conditional requests want it). */
+export async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<{ key: string; etag: string }[]> {
+  const objects: { key: string; etag: string }[] = [];
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
     for (const object of page.Contents ?? []) {
-      if (object.Key !== undefined) keys.push(object.Key);
+      if (object.Key !== undefined) objects.push({ key: object.Key, etag: object.ETag ?? '' });
     }
   }
-  return keys;
+  return objects;
 }
 
 /** DeleteObjects accepts at most this many keys per request. */

@@ -1,16 +1,15 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { ENV, type PagingMode } from '../config';
-import { ArchiveError, ConfigError, KoreApiError, KoreAuthError, PagingError } from '../errors';
-import type { ContactPage, ContactSource, RawContact, RunObserver, TimeWindow } from '../types';
+import { ArchiveError, ConfigError, KoreApiError, KoreAuthError } from '../errors';
+import type { ContactPage, ContactSource, RunObserver, TimeWindow } from '../types';
 import { createTokenProvider, type TokenProvider } from './auth';
 import { formatApiDate } from './dates';
 import { apiErrorMessage, parseEnvelope, type RawDataEnvelope } from './envelope';
-import { isLastPage, pageParams, PassTracker, type PageParams } from './paging';
 import { TokenBucket } from './rate-limiter';
-import { conversationStartOf, recordKey } from './record';
 import { DEFAULT_RETRY_TIMING, isTransientStatus, KoreTransientStatusError, withRetry, type RetryPolicy } from './retry';
 import type { KoreConnection } from './secret';
 import { sleep as realSleep, type Sleep } from './sleep';
+import { readWindow, type PageParams, type RequestRange } from './window-reader';
 
 /** Options of {@link KoreClient}. */
 export interface KoreClientOptions {
@@ -27,6 +26,8 @@ export interface KoreClientOptions {
   readonly contactDirection?: 'inbound' | 'outbound';
   /** Client-side rate limit, requests per minute. */
   readonly rateLimitRpm: number;
+  /** Plain-paging requests kept in flight ahead of the consumer (page mode). Default 1. */
+  readonly lookahead?: number;
   /** Requests allowed back to back after a quiet spell. Default 1. */
   readonly rateLimitBurst?: number;
   /** undici `headersTimeout` and `bodyTimeout` of each request. */
@@ -47,9 +48,6 @@ export interface KoreClientOptions {
   readonly random?: () => number;
 }
 
-/** Verification passes over one window before it is declared unstable. */
-export const MAX_PASSES = 3;
-
 const METHOD = 'POST';
 
 /** The API path of a stream's raw data (no host: this is what errors show). */
@@ -57,29 +55,18 @@ export function rawDataPath(streamId: string): string {
   return `/qualityai/api/v1/public/qualitymanagement/app/${encodeURIComponent(streamId)}/rawdata`;
 }
 
-function windowLabel(window: TimeWindow): string {
-  return `[${window.start.toISOString()}, ${window.end.toISOString()})`;
-}
-
 function positiveInteger(value: number, variable: string, max: number): void {
   if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(variable, `must be a whole number from 1 to ${max}`);
 }
 
 /**
- * Client of the Kore.ai Quality AI Raw Data API: fetches every contact of a stream whose
- * conversation started in a half-open window, page by page.
+ * Client of the Kore.ai Quality AI Raw Data API: fetches every contact the API returns for a stream and an
+ * hour window.
  *
- * - Paging advances `page` or `offset`, stops on `hasMore: false`, on the last page or on an empty
- *   page, and can never loop: a cap from the first page's totals and a repeated-page check raise
- *   {@link PagingError}.
- * - Completeness: contacts are deduplicated by conversation id across the whole fetch; when the
- *   totals move during a pass, or fewer distinct contacts arrived than announced, another pass runs
- *   (at most {@link MAX_PASSES}) and yields only contacts not seen yet.
- * - The API's bounds are inclusive with second precision, so the request asks for
- *   `[start, end]` to the second and contacts starting at or after `window.end` are dropped here
- *   (the next window fetches them). Contacts without a readable start time are kept.
- * - Every page says how many of its records were not yielded (`skipped.repeated`: already seen in
- *   this fetch; `skipped.outsideWindow`: started outside the window), so nothing is dropped uncounted.
+ * - How a window is read (plain paging, then time slices when the result moves) is `window-reader.ts`.
+ * - The API's bounds are inclusive with second precision, so the request asks for `[start, end]` to the
+ *   second; contacts starting in `[end, end + 1 s)` are left to the next window, which returns them too.
+ *   Every other contact is kept, even one whose own times lie outside the window (it is reported).
  * - Failures: 408/429/5xx, timeouts, connection errors and malformed 2xx bodies are retried (see
  *   `retry.ts`); a 401 re-mints the token once; other 4xx fail at once with {@link KoreApiError}.
  * - A token bucket keeps the client under `rateLimitRpm`.
@@ -129,7 +116,7 @@ export class KoreClient implements ContactSource {
     };
   }
 
-  /** {@inheritDoc ContactSource.fetchWindow} */
+  /** {@inheritDoc ContactSource.fetchWindow} See `window-reader.ts` for how completeness is reached. */
   async *fetchWindow(streamId: string, window: TimeWindow, signal?: AbortSignal): AsyncGenerator<ContactPage, void, undefined> {
     if (typeof streamId !== 'string' || streamId === '') throw new ArchiveError('fetchWindow: the stream id must be a non-empty string');
     const startMs = window.start.getTime();
@@ -137,59 +124,12 @@ export class KoreClient implements ContactSource {
     if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || startMs >= endMs) {
       throw new ArchiveError('fetchWindow: the window must have valid dates with start before end');
     }
-    const { pagingMode: mode, pageSize: limit } = this.#o;
-    const label = windowLabel(window);
-    const seen = new Set<string>();
-    let sequence = 0;
-    let lastPass: PassTracker | undefined;
-
-    for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
-      const tracker = new PassTracker({ streamId, windowLabel: label, mode }, limit);
-      lastPass = tracker;
-      let received = 0;
-      for (let index = 1; ; index += 1) {
-        const page = await this.#fetchPage(streamId, window, pageParams(mode, index, received), signal);
-        const keys = page.results.map(recordKey);
-        tracker.add(page, keys);
-        received += page.results.length;
-
-        const fresh: RawContact[] = [];
-        let repeated = 0;
-        let outsideWindow = 0;
-        page.results.forEach((record, i) => {
-          const key = keys[i] as string;
-          if (seen.has(key)) {
-            repeated += 1;
-            return;
-          }
-          seen.add(key);
-          // Outside [start, end) only by the API's second-precision, inclusive bounds: the adjacent
-          // window's request covers those contacts. No start time: kept, never dropped.
-          const start = conversationStartOf(record)?.getTime();
-          if (start !== undefined && (start < startMs || start >= endMs)) {
-            outsideWindow += 1;
-            return;
-          }
-          fresh.push(record);
-        });
-        sequence += 1;
-        this.#o.observer?.page?.({ streamId, records: fresh.length });
-        yield {
-          sequence,
-          records: fresh,
-          totalResults: page.totalResults,
-          totalPages: page.totalPages,
-          hasMore: page.hasMore,
-          skipped: { repeated, outsideWindow },
-        };
-        if (isLastPage(mode, index, page, received)) break;
-      }
-      if (!tracker.needsAnotherPass()) return;
+    const fetchPage = (range: RequestRange, paging: PageParams, pageSignal?: AbortSignal): Promise<RawDataEnvelope> =>
+      this.#fetchPage(streamId, range, paging, pageSignal);
+    for await (const page of readWindow(fetchPage, window, { limit: this.#o.pageSize, mode: this.#o.pagingMode, lookahead: this.#o.lookahead, streamId }, signal)) {
+      this.#o.observer?.page?.({ streamId, records: page.records.length });
+      yield page;
     }
-    throw new PagingError(
-      `stream ${streamId}, window ${label}: the window kept changing over ${MAX_PASSES} passes (${lastPass?.describe() ?? 'no pass'}); ` +
-        'the contacts fetched so far are incomplete, retry the window later',
-    );
   }
 
   /** Closes the keep-alive connections of the client's own agent (an injected dispatcher is left open). */
@@ -198,12 +138,12 @@ export class KoreClient implements ContactSource {
   }
 
   /** One page, with retries and token renewal. */
-  async #fetchPage(streamId: string, window: TimeWindow, paging: PageParams, signal: AbortSignal | undefined): Promise<RawDataEnvelope> {
+  async #fetchPage(streamId: string, window: RequestRange, paging: PageParams, signal: AbortSignal | undefined): Promise<RawDataEnvelope> {
     const path = rawDataPath(streamId);
     const operation = `${METHOD} ${path}`;
     const body = JSON.stringify({
-      startDate: formatApiDate(window.start),
-      endDate: formatApiDate(window.end),
+      startDate: formatApiDate(window.from),
+      endDate: formatApiDate(window.to),
       limit: this.#o.pageSize,
       page: paging.page,
       offset: paging.offset,

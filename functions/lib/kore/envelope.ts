@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { KoreResponseError } from '../errors';
-import type { RawContact } from '../types';
+import type { ApiContact } from '../types';
+import { resultsTexts } from './results-text';
 
-/** One validated page as the raw-data API returns it. */
+/** One validated page as the raw-data API returns it; each result keeps its exact source text. */
 export interface RawDataEnvelope {
-  readonly results: readonly RawContact[];
+  readonly results: readonly ApiContact[];
   readonly totalResults: number;
   readonly totalPages: number;
   readonly hasMore: boolean;
@@ -46,7 +47,14 @@ export function parseEnvelope(body: string, operation: string): RawDataEnvelope 
     const problems = fields.map((f) => FIELD_RULES[f] ?? 'the body must be a JSON object');
     throw new KoreResponseError(`${operation}: the response is not a valid raw-data envelope: ${problems.join('; ')}`);
   }
-  return parsed.data;
+  const texts = resultsTexts(body);
+  if (texts === undefined || texts.length !== parsed.data.results.length) {
+    throw new KoreResponseError(`${operation}: could not locate each result's text in the response body`);
+  }
+  return {
+    ...parsed.data,
+    results: parsed.data.results.map((value, i) => ({ value, text: texts[i] as string })),
+  };
 }
 
 const MAX_API_MESSAGE = 300;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RawContact } from '../types';
+import type { ApiContact, RawContact } from '../types';
 import { parseApiTimestamp } from './dates';
 
 /**
@@ -33,10 +33,10 @@ export function conversationStartOf(record: RawContact): Date | undefined {
 
 /**
  * The key a contact is deduplicated by: its conversation id, or for a record without one a hash of
- * its JSON (so identical id-less records returned twice by overlapping pages count once).
+ * its exact text (so identical id-less records returned twice by overlapping pages count once).
  */
-export function recordKey(record: RawContact): string {
-  const id = conversationIdOf(record);
+export function recordKey(contact: ApiContact): string {
+  const id = conversationIdOf(contact.value);
   if (id !== undefined) return `id:${id}`;
-  return `sha256:${createHash('sha256').update(JSON.stringify(record)).digest('hex')}`;
+  return `sha256:${createHash('sha256').update(contact.text).digest('hex')}`;
 }

@@ -1,26 +1,17 @@
-import { ArchiveError } from '../errors';
+import { ArchiveError, KoreAuthError } from '../errors';
 import { METRICS } from '../metric-names';
-import type { ContactSource, RawContact, TimeWindow } from '../types';
+import type { Manifest, ManifestFetch } from '../archive/manifest';
+import type { ApiContact, ContactSource, FetchProgress, TimeWindow } from '../types';
 import type { SyncRequest } from './events';
 import { formatHour, HOUR_MS, hourWindow, planCatchUp, previousHour } from './windows';
 
-/** Where one window's rows go: staged first, then made visible in one commit (see archive/writer.ts). */
-export interface WindowWriter<Staged extends { readonly records: number }> {
-  stage(
+/** Where one window's rows go: a new version of the hour's partition, merged with the previous one (see archive/writer.ts). */
+export interface WindowWriter {
+  write(
     ref: { readonly streamId: string; readonly window: TimeWindow; readonly runId: string },
-    rows: AsyncIterable<Readonly<Record<string, unknown>>>,
-    signal?: AbortSignal,
-  ): Promise<Staged>;
-  commit(
-    staged: Staged,
-    info: {
-      totalResults: number | undefined;
-      pagesFetched: number;
-      problems: number;
-      skipped: { repeated: number; outsideWindow: number };
-      startedAt: Date;
-    },
-  ): Promise<{ readonly records: number; readonly bytes: number; readonly objects: readonly unknown[] }>;
+    rows: AsyncIterable<readonly Readonly<Record<string, unknown>>[]>,
+    options: { readonly fetch: () => ManifestFetch | null; readonly startedAt: Date; readonly signal?: AbortSignal },
+  ): Promise<Pick<Manifest, 'records' | 'object' | 'changes' | 'archiveCount'>>;
 }
 
 /** Last archived hour per stream. */
@@ -31,7 +22,7 @@ export interface HourState {
 
 /** Turns a raw contact into a table row; never drops it (problems name columns, never values). */
 export type Normalizer = (
-  raw: RawContact,
+  contact: ApiContact,
   ctx: { streamId: string; window: TimeWindow; runId: string; archivedAt: Date },
 ) => { readonly row: Readonly<Record<string, unknown>>; readonly conversationId: string | undefined; readonly problems: readonly string[] };
 
@@ -106,9 +97,9 @@ export class SyncFailedError extends ArchiveError {
 }
 
 /** Everything the core needs, passed in so tests can hand it fakes. */
-export interface SyncDeps<Staged extends { readonly records: number }> {
+export interface SyncDeps {
   readonly source: ContactSource;
-  readonly writer: WindowWriter<Staged>;
+  readonly writer: WindowWriter;
   readonly state: HourState;
   readonly normalize: Normalizer;
   readonly log: LogSink;
@@ -137,10 +128,7 @@ const ABORT_MARGIN_MS = 20_000;
  * contiguously, so it never skips a gap nor moves backwards. A failed window stops its stream's catch-up
  * (the next run resumes there) and makes the run throw {@link SyncFailedError} after the other streams ran.
  */
-export async function runSync<Staged extends { readonly records: number }>(
-  request: SyncRequest,
-  deps: SyncDeps<Staged>,
-): Promise<SyncSummary> {
+export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<SyncSummary> {
   const minBudget = deps.minWindowBudgetMs ?? 180_000;
   const outcomes: WindowOutcome[] = [];
   const hoursBehind: Record<string, number> = {};
@@ -235,29 +223,30 @@ export async function runSync<Staged extends { readonly records: number }>(
   return summary;
 }
 
-async function archiveWindow<Staged extends { readonly records: number }>(
-  streamId: string,
-  hour: Date,
-  deps: SyncDeps<Staged>,
-): Promise<Omit<WindowOutcome, 'refresh'>> {
+async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Promise<Omit<WindowOutcome, 'refresh'>> {
   const label = formatHour(hour);
   const window = hourWindow(hour);
   const startedAt = deps.now();
   const ctx = { streamId, window, runId: deps.runId, archivedAt: startedAt };
   const signal = AbortSignal.timeout(Math.max(1_000, Math.min(deps.remainingMs() - ABORT_MARGIN_MS, 2 ** 31 - 1)));
-  let pages = 0;
   let problems = 0;
-  let totalResults: number | undefined;
-  const skipped = { repeated: 0, outsideWindow: 0 };
+  let fetched = 0;
+  let unexpected = 0;
+  let progress: FetchProgress = { requests: 0, method: 'pages', signs: [], apiTotalResults: undefined };
+  const skipped = { repeated: 0, nextWindow: 0 };
 
-  async function* rows(): AsyncGenerator<Readonly<Record<string, unknown>>> {
+  async function* rows(): AsyncGenerator<Readonly<Record<string, unknown>>[]> {
     for await (const page of deps.source.fetchWindow(streamId, window, signal)) {
-      pages += 1;
-      totalResults = page.totalResults;
+      progress = page.fetch;
       skipped.repeated += page.skipped.repeated;
-      skipped.outsideWindow += page.skipped.outsideWindow;
-      for (const raw of page.records) {
-        const result = deps.normalize(raw, ctx);
+      skipped.nextWindow += page.skipped.nextWindow;
+      for (const conversationId of page.unexpectedOutsideWindow) {
+        unexpected += 1;
+        deps.log.warn('contact kept although it started outside the hour: the API filtered on another time', { streamId, hour: label, conversationId });
+      }
+      const batch: Readonly<Record<string, unknown>>[] = [];
+      for (const contact of page.records) {
+        const result = deps.normalize(contact, ctx);
         if (result.problems.length > 0) {
           problems += result.problems.length;
           deps.log.warn('contact kept with null columns: it did not fit the schema', {
@@ -267,32 +256,60 @@ async function archiveWindow<Staged extends { readonly records: number }>(
             problems: result.problems,
           });
         }
-        yield result.row;
+        batch.push(result.row);
       }
+      fetched += batch.length;
+      yield batch;
     }
   }
 
+  const fetch = (): ManifestFetch => ({
+    method: progress.method,
+    requests: progress.requests,
+    apiTotalResults: progress.apiTotalResults ?? null,
+    signs: [...progress.signs],
+    skipped: { ...skipped },
+    unexpectedOutsideWindow: unexpected,
+    problems,
+  });
+
   try {
-    const staged = await deps.writer.stage({ streamId, window, runId: deps.runId }, rows(), signal);
-    const manifest = await deps.writer.commit(staged, { totalResults, pagesFetched: pages, problems, skipped, startedAt });
-    deps.metrics.count(METRICS.pagesFetched, pages);
+    const manifest = await deps.writer.write({ streamId, window, runId: deps.runId }, rows(), { fetch, startedAt, signal });
+    deps.metrics.count(METRICS.pagesFetched, progress.requests);
     deps.metrics.count(METRICS.recordProblems, problems);
+    deps.metrics.count(METRICS.unexpectedOutsideWindow, unexpected);
+    if (progress.method === 'slices') {
+      deps.metrics.count(METRICS.windowsSliced, 1);
+      deps.log.warn('the result moved while it was paged; the hour was read as time slices', { streamId, hour: label, signs: progress.signs });
+    }
+    const previous = manifest.records - manifest.changes.added;
+    // A refresh that sees far fewer contacts than archived: the archive keeps them, but someone should know.
+    if (manifest.archiveCount > 1 && previous >= 10 && fetched < previous / 2) {
+      deps.metrics.count(METRICS.refreshShrank, 1);
+      deps.log.warn('a refresh returned far fewer contacts than the archive holds; the archived ones were kept', {
+        streamId,
+        hour: label,
+        fetched,
+        archived: previous,
+      });
+    }
     const outcome = {
       streamId,
       hour: label,
       status: 'archived' as const,
       records: manifest.records,
-      objects: manifest.objects.length,
-      bytes: manifest.bytes,
-      pages,
+      objects: manifest.object === null ? 0 : 1,
+      bytes: manifest.object?.bytes ?? 0,
+      pages: progress.requests,
       problems,
     };
-    deps.log.info('window archived', { ...outcome, skipped });
+    deps.log.info('window archived', { ...outcome, changes: manifest.changes, skipped, method: progress.method });
     return outcome;
   } catch (error) {
+    if (error instanceof KoreAuthError) throw error;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    deps.log.error('window failed; it will be retried by the next run', { streamId, hour: label, error: message, pages });
-    return { ...emptyOutcome(streamId, label, 'failed'), pages, error: message };
+    deps.log.error('window failed; it will be retried by the next run', { streamId, hour: label, error: message, pages: progress.requests });
+    return { ...emptyOutcome(streamId, label, 'failed'), pages: progress.requests, error: message };
   }
 }
 

@@ -1,0 +1,267 @@
+/**
+ * How one archive window is read from the raw-data API so that the result is complete whatever the API's
+ * ordering, while costing plain paging's `ceil(contacts / limit)` requests in the common case.
+ *
+ * 1. **Plain paging.** The window is paged once. The pass is trusted only when it shows no sign of a moving or
+ *    unstable result: no record repeated across pages, no short page with `hasMore`, unchanged totals, and as
+ *    many distinct contacts as `totalResults` announced.
+ * 2. **Slices.** Otherwise the window is read again as time slices small enough to come back in one page each:
+ *    one page is one consistent answer, whatever the order. A slice whose answer does not fit one page
+ *    (`hasMore`, or fewer records than its `totalResults`, e.g. a server that clamps the page size) is split
+ *    and read again. A one-second slice that still does not fit is paged until a pass is clean.
+ *
+ * Every record is deduplicated by its conversation id across the whole fetch, so overlapping slices and
+ * repeated records are archived once. A contact that leaves or joins the window while it is read is picked
+ * up by the hour's next refresh.
+ */
+import { PagingError } from '../errors';
+import type { PagingMode } from '../config';
+import type { ApiContact, ContactPage, FetchProgress, TimeWindow } from '../types';
+import type { RawDataEnvelope } from './envelope';
+import { conversationIdOf, conversationStartOf, recordKey } from './record';
+
+/** An inclusive request range, whole seconds (the API's precision). */
+export interface RequestRange {
+  readonly from: Date;
+  readonly to: Date;
+}
+
+/** Paging fields of one request body: exactly one of them advances. */
+export interface PageParams {
+  readonly page: number;
+  readonly offset: number;
+}
+
+/** Sends one request; retries, rate limiting and authentication are its business. */
+export type PageFetcher = (range: RequestRange, paging: PageParams, signal?: AbortSignal) => Promise<RawDataEnvelope>;
+
+/** Options of {@link readWindow}. */
+export interface ReadWindowOptions {
+  /** `limit` of each request. */
+  readonly limit: number;
+  readonly mode: PagingMode;
+  /** Requests of plain paging kept in flight ahead of the consumer (page mode only). Default 1. */
+  readonly lookahead?: number;
+  /** For messages. */
+  readonly streamId: string;
+}
+
+const SECOND_MS = 1000;
+/** Slices aim at this share of a page, so a slice that grew a little since it was sized still fits. */
+const SLICE_FILL = 0.6;
+/** Passes over a one-second slice larger than a page before giving up. */
+const MAX_SECOND_PASSES = 3;
+
+/**
+ * Reads every contact the API returns for `window`, yielding each page's new contacts as they arrive.
+ *
+ * @throws {PagingError} when a one-second slice never comes back consistent, or the API never ends a pass.
+ */
+export async function* readWindow(
+  fetchPage: PageFetcher,
+  window: TimeWindow,
+  options: ReadWindowOptions,
+  signal?: AbortSignal,
+): AsyncGenerator<ContactPage, void, undefined> {
+  const { limit } = options;
+  const startMs = window.start.getTime();
+  const endMs = window.end.getTime();
+  const seen = new Set<string>();
+  const signs: string[] = [];
+  let requests = 0;
+  let method: FetchProgress['method'] = 'pages';
+  let apiTotalResults: number | undefined;
+  /** The most records one page ever held: a server that clamps `limit` shows it here. */
+  let served = 0;
+
+  const toPage = (envelope: RawDataEnvelope, coversWindow: boolean): ContactPage => {
+    requests += 1;
+    served = Math.max(served, envelope.results.length);
+    if (coversWindow) apiTotalResults = Math.max(apiTotalResults ?? 0, envelope.totalResults);
+    const records: ApiContact[] = [];
+    const unexpected: string[] = [];
+    let repeated = 0;
+    let nextWindow = 0;
+    for (const contact of envelope.results) {
+      const key = recordKey(contact);
+      if (seen.has(key)) {
+        repeated += 1;
+        continue;
+      }
+      seen.add(key);
+      const start = conversationStartOf(contact.value)?.getTime();
+      if (start !== undefined && start >= endMs && start < endMs + SECOND_MS) {
+        nextWindow += 1;
+        continue;
+      }
+      if (start !== undefined && (start < startMs || start >= endMs)) unexpected.push(conversationIdOf(contact.value) ?? '');
+      records.push(contact);
+    }
+    return {
+      sequence: requests,
+      records,
+      unexpectedOutsideWindow: unexpected,
+      skipped: { repeated, nextWindow },
+      fetch: { requests, method, signs: [...signs], apiTotalResults },
+    };
+  };
+
+  const whole = { from: window.start, to: window.end };
+  const pass = new PassWatch(limit);
+  for await (const envelope of plainPass(fetchPage, whole, options, signal)) {
+    pass.add(envelope);
+    yield toPage(envelope, true);
+  }
+  signs.push(...pass.signs());
+  if (signs.length === 0) return;
+
+  method = 'slices';
+  const perSlice = Math.max(1, Math.floor(Math.min(limit, served || limit) * SLICE_FILL));
+  const expected = Math.max(pass.maxTotal, pass.distinct);
+  const queue = splitRange(whole, Math.max(2, Math.ceil(expected / perSlice)));
+  for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) {
+    const envelope = await fetchPage(slice, { page: 1, offset: 0 }, signal);
+    yield toPage(envelope, false);
+    if (fitsOnePage(envelope)) continue;
+    const seconds = (slice.to.getTime() - slice.from.getTime()) / SECOND_MS;
+    if (seconds >= 2) {
+      queue.unshift(...splitRange(slice, Math.max(2, Math.ceil(envelope.totalResults / perSlice))));
+      continue;
+    }
+    yield* pageOneSecond(slice);
+  }
+
+  /** A slice of at most one second that holds more than a page: paged until a pass shows no sign. */
+  async function* pageOneSecond(slice: RequestRange): AsyncGenerator<ContactPage, void, undefined> {
+    for (let attempt = 1; attempt <= MAX_SECOND_PASSES; attempt += 1) {
+      const watch = new PassWatch(limit);
+      for await (const envelope of plainPass(fetchPage, slice, options, signal)) {
+        watch.add(envelope);
+        yield toPage(envelope, false);
+      }
+      if (watch.signs().length === 0) return;
+    }
+    throw new PagingError(
+      `stream ${options.streamId}, window ${window.start.toISOString()}: the second from ${slice.from.toISOString()} holds more ` +
+        `contacts than one page and changed on each of ${MAX_SECOND_PASSES} passes; nothing was archived, the window is retried later`,
+    );
+  }
+}
+
+/** True when one answer held the slice's whole result: no more pages, and every announced record present. */
+function fitsOnePage(envelope: RawDataEnvelope): boolean {
+  return !envelope.hasMore && envelope.results.length >= envelope.totalResults;
+}
+
+/** `parts` consecutive ranges covering `range`, bounds on whole seconds; neighbours share their boundary second. */
+export function splitRange(range: RequestRange, parts: number): RequestRange[] {
+  const from = Math.floor(range.from.getTime() / SECOND_MS);
+  const to = Math.floor(range.to.getTime() / SECOND_MS);
+  const n = Math.max(1, Math.min(parts, to - from));
+  const out: RequestRange[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const a = from + Math.floor(((to - from) * i) / n);
+    const b = i === n - 1 ? to : from + Math.floor(((to - from) * (i + 1)) / n);
+    out.push({ from: new Date(a * SECOND_MS), to: new Date(b * SECOND_MS) });
+  }
+  return out;
+}
+
+/**
+ * One plain pass over `range`: page 1, 2, … (or offsets) until the API says it is done. In page mode up to
+ * `lookahead` further pages are requested while the consumer works on the current one, never past the last
+ * page the first answer announced.
+ */
+async function* plainPass(
+  fetchPage: PageFetcher,
+  range: RequestRange,
+  options: ReadWindowOptions,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<RawDataEnvelope, void, undefined> {
+  const { limit, mode } = options;
+  const first = await fetchPage(range, { page: 1, offset: 0 }, signal);
+  yield first;
+  if (isLast(first, 1, first.results.length, options)) return;
+  // The first answer's totals bound the pass: twice as many pages as announced, plus two, stops a loop.
+  const cap = 2 * Math.max(first.totalPages, Math.ceil(first.totalResults / limit)) + 2;
+  let received = first.results.length;
+
+  if (mode === 'offset') {
+    for (let index = 2; index <= cap; index += 1) {
+      const page = await fetchPage(range, { page: 1, offset: received }, signal);
+      received += page.results.length;
+      yield page;
+      if (isLast(page, index, received, options)) return;
+    }
+  } else {
+    const lookahead = Math.max(0, options.lookahead ?? 1);
+    const last = Math.min(cap, Math.max(first.totalPages, 1));
+    const inFlight = new Map<number, Promise<RawDataEnvelope>>();
+    const request = (index: number): void => {
+      if (index > last || inFlight.has(index)) return;
+      const pending = fetchPage(range, { page: index, offset: 0 }, signal);
+      // Consumed below; this only keeps an abandoned prefetch from becoming an unhandled rejection.
+      pending.catch(() => undefined);
+      inFlight.set(index, pending);
+    };
+    try {
+      for (let index = 2; index <= last; index += 1) {
+        for (let ahead = index; ahead <= index + lookahead; ahead += 1) request(ahead);
+        const page = await (inFlight.get(index) as Promise<RawDataEnvelope>);
+        inFlight.delete(index);
+        received += page.results.length;
+        yield page;
+        if (isLast(page, index, received, options)) return;
+      }
+    } finally {
+      inFlight.clear();
+    }
+  }
+  // Past the cap the pass just ends: fewer distinct contacts than announced sends the window to slices.
+}
+
+function isLast(page: RawDataEnvelope, index: number, received: number, options: ReadWindowOptions): boolean {
+  if (!page.hasMore || page.results.length === 0) return true;
+  return options.mode === 'page' ? index >= page.totalPages : received >= page.totalResults;
+}
+
+/** Watches one plain pass for signs that its result moved or is not ordered stably. */
+class PassWatch {
+  readonly #keys = new Set<string>();
+  #repeats = 0;
+  #shortWithMore = 0;
+  #totals: string | undefined;
+  #totalsChanged = false;
+  #lastTotal = 0;
+  maxTotal = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(page: RawDataEnvelope): void {
+    const totals = `${page.totalResults}/${page.totalPages}`;
+    if (this.#totals !== undefined && totals !== this.#totals) this.#totalsChanged = true;
+    this.#totals ??= totals;
+    this.#lastTotal = page.totalResults;
+    this.maxTotal = Math.max(this.maxTotal, page.totalResults);
+    if (page.hasMore && page.results.length < this.limit) this.#shortWithMore += 1;
+    for (const contact of page.results) {
+      const key = recordKey(contact);
+      if (this.#keys.has(key)) this.#repeats += 1;
+      else this.#keys.add(key);
+    }
+  }
+
+  get distinct(): number {
+    return this.#keys.size;
+  }
+
+  /** Why this pass cannot be trusted; empty when it can. */
+  signs(): string[] {
+    const signs: string[] = [];
+    if (this.#repeats > 0) signs.push(`${this.#repeats} records repeated across pages`);
+    if (this.#shortWithMore > 0) signs.push(`${this.#shortWithMore} short pages with hasMore`);
+    if (this.#totalsChanged) signs.push('totals changed while paging');
+    if (this.#keys.size < this.#lastTotal) signs.push(`${this.#keys.size} distinct contacts of ${this.#lastTotal} announced`);
+    return signs;
+  }
+}
