@@ -22,7 +22,17 @@ describe('parseEnvelope', () => {
     expect(page.results.length).toBe(2);
     expect(typeof page.totalResults).toBe('number');
     expect(page.hasMore).toBe(true);
-    expect(page.results[0]?.['Conversation ID']).toMatch(/^c-/);
+    expect(page.results[0]?.value['Conversation ID']).toMatch(/^c-/);
+    for (const r of page.results) expect(JSON.parse(r.text)).toEqual(r.value);
+  });
+
+  it('keeps each result exactly as sent: big integers, number formatting, key order, __proto__, escapes', () => {
+    const first = '{"Conversation ID":"c-\\"1]}","n":12345678901234567890,"f":1.50,"e":1e2,"__proto__":{"a":[1,{"b":"}"}]}}';
+    const second = '{ "z" : 1 , "a" : [ ] }';
+    const body = `{"took":{"results":[1]},"results":[ ${first} ,\n${second}],"totalResults":2,"totalPages":1,"hasMore":false}`;
+    const page = parseEnvelope(body, OP);
+    expect(page.results.map((r) => r.text)).toEqual([first, second]);
+    expect(page.results[0]?.value['Conversation ID']).toBe('c-"1]}');
   });
 
   it('accepts an empty page and extra top-level keys', () => {

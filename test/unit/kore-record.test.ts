@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeContact } from '../../functions/lib/archive/normalize';
+import { apiContact } from '../support/contacts';
 import { conversationIdOf, conversationStartOf, recordKey } from '../../functions/lib/kore/record';
 
 describe('record helpers', () => {
@@ -14,7 +15,7 @@ describe('record helpers', () => {
     const raw = { conversation_id: 'c-3', conversation_start_time: '2026-05-02T13:01:34.000Z' };
     expect(conversationIdOf(raw)).toBe('c-3');
     expect(conversationStartOf(raw)?.toISOString()).toBe('2026-05-02T13:01:34.000Z');
-    const normalized = normalizeContact(raw, {
+    const normalized = normalizeContact(apiContact(raw), {
       streamId: 'st-1',
       window: { start: new Date('2026-05-02T13:00:00Z'), end: new Date('2026-05-02T14:00:00Z') },
       runId: 'run-1',
@@ -32,12 +33,14 @@ describe('record helpers', () => {
   });
 
   it('keys by id, and by a content hash without one', () => {
-    expect(recordKey({ 'Conversation ID': 'c-1', x: 1 })).toBe(recordKey({ 'Conversation ID': 'c-1', x: 2 }));
-    const a = recordKey({ x: 1 });
+    expect(recordKey(apiContact({ 'Conversation ID': 'c-1', x: 1 }))).toBe(recordKey(apiContact({ 'Conversation ID': 'c-1', x: 2 })));
+    const a = recordKey(apiContact({ x: 1 }));
     expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(recordKey({ x: 1 })).toBe(a);
-    expect(recordKey({ x: 2 })).not.toBe(a);
+    expect(recordKey(apiContact({ x: 1 }))).toBe(a);
+    expect(recordKey(apiContact({ x: 2 }))).not.toBe(a);
+    // The exact text decides: the same value sent with other spacing is another record.
+    expect(recordKey(apiContact({ x: 1 }, '{ "x": 1 }'))).not.toBe(a);
     // An id can never collide with a hash key.
-    expect(recordKey({ 'Conversation ID': a.slice(3) })).not.toBe(a);
+    expect(recordKey(apiContact({ 'Conversation ID': a.slice(3) }))).not.toBe(a);
   });
 });

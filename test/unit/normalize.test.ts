@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { apiContact } from '../support/contacts';
 import { normalizeContact, type IngestContext, type NormalizeResult } from '../../functions/lib/archive/normalize';
 import { COLUMNS, COLUMN_SPECS, TIMESTAMP_FORMAT } from '../../functions/lib/archive/schema';
 import type { RawContact } from '../../functions/lib/types';
@@ -28,7 +29,7 @@ const ctx: IngestContext = {
 const API_COLUMNS = COLUMN_SPECS.filter((c) => c.origin === 'api').map((c) => c.name);
 
 function normalize(raw: RawContact): NormalizeResult {
-  return normalizeContact(raw, ctx);
+  return normalizeContact(apiContact(raw), ctx);
 }
 
 /** Fails on anything JSON.stringify would not write faithfully (Date, BigInt, undefined, NaN, functions). */

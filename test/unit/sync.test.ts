@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KoreApiError } from '../../functions/lib/errors';
 import type { SyncRequest } from '../../functions/lib/sync/events';
-import { runSync, SyncFailedError, type SyncDeps } from '../../functions/lib/sync/sync';
+import { runSync, SyncFailedError, type SyncDeps, type WindowWriter } from '../../functions/lib/sync/sync';
 import { formatHour } from '../../functions/lib/sync/windows';
 import { MemoryStateStore, type StreamState } from '../../functions/lib/archive/state';
-import type { ContactPage, ContactSource, TimeWindow } from '../../functions/lib/types';
+import type { ApiContact, ContactPage, ContactSource, TimeWindow } from '../../functions/lib/types';
+import { apiContact } from '../support/contacts';
 
 const d = (iso: string): Date => new Date(iso);
 
@@ -15,23 +16,31 @@ class FakeSource implements ContactSource {
   async *fetchWindow(streamId: string, window: TimeWindow): AsyncIterable<ContactPage> {
     const hour = formatHour(window.start);
     this.fetched.push(`${streamId}@${hour}`);
-    yield { sequence: 1, records: [{ 'Conversation ID': `${streamId}-${hour}-a` }], totalResults: 2, totalPages: 2, hasMore: true, skipped: { repeated: 0, outsideWindow: 0 } };
+    yield page(1, apiContact({ 'Conversation ID': `${streamId}-${hour}-a` }));
     if (this.failing.has(`${streamId}@${hour}`)) throw new KoreApiError('POST', '/rawdata', 400, 'bad request');
-    yield { sequence: 2, records: [{ 'Conversation ID': `${streamId}-${hour}-b` }], totalResults: 2, totalPages: 2, hasMore: false, skipped: { repeated: 0, outsideWindow: 0 } };
+    yield page(2, apiContact({ 'Conversation ID': `${streamId}-${hour}-b` }));
   }
 }
 
-/** Keeps committed windows in memory; `stage` drains the rows like the real writer. */
-class FakeWriter {
+function page(sequence: number, ...records: ApiContact[]): ContactPage {
+  return {
+    sequence,
+    records,
+    unexpectedOutsideWindow: [],
+    skipped: { repeated: 0, nextWindow: 0 },
+    fetch: { requests: sequence, method: 'pages', signs: [], apiTotalResults: 2 },
+  };
+}
+
+/** Keeps written windows in memory; drains the rows like the real writer (replacing, not merging). */
+class FakeWriter implements WindowWriter {
   readonly committed = new Map<string, readonly Readonly<Record<string, unknown>>[]>();
-  async stage(ref: { streamId: string; window: TimeWindow }, rows: AsyncIterable<Readonly<Record<string, unknown>>>) {
+  async write(ref: { streamId: string; window: TimeWindow }, rows: AsyncIterable<readonly Readonly<Record<string, unknown>>[]>) {
     const all: Readonly<Record<string, unknown>>[] = [];
-    for await (const row of rows) all.push(row);
-    return { key: `${ref.streamId}@${formatHour(ref.window.start)}`, rows: all, records: all.length };
-  }
-  async commit(staged: { key: string; rows: readonly Readonly<Record<string, unknown>>[]; records: number }) {
-    this.committed.set(staged.key, staged.rows);
-    return { records: staged.records, bytes: 10 * staged.records, objects: staged.records > 0 ? [{}] : [] };
+    for await (const batch of rows) all.push(...batch);
+    this.committed.set(`${ref.streamId}@${formatHour(ref.window.start)}`, all);
+    const object = all.length > 0 ? { key: 'k', etag: '"e"', versionId: null, records: all.length, bytes: 10 * all.length, sha256: '0'.repeat(64) } : null;
+    return { records: all.length, object, archiveCount: 1, changes: { added: all.length, updated: 0, unchanged: 0, retained: 0, removed: 0 } };
   }
 }
 
@@ -52,16 +61,16 @@ class RecordingState extends MemoryStateStore {
   }
 }
 
-function deps(over: Partial<SyncDeps<{ records: number; key: string; rows: readonly Readonly<Record<string, unknown>>[] }>> & {
+function deps(over: Partial<SyncDeps> & {
   source?: ContactSource;
 }) {
   const logs: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
   const metrics: Record<string, number[]> = {};
-  const base: SyncDeps<{ records: number; key: string; rows: readonly Readonly<Record<string, unknown>>[] }> = {
+  const base: SyncDeps = {
     source: new FakeSource(),
     writer: new FakeWriter(),
     state: new RecordingState(),
-    normalize: (raw) => ({ row: { conversation_id: raw['Conversation ID'] }, conversationId: String(raw['Conversation ID']), problems: [] }),
+    normalize: (c) => ({ row: { conversation_id: c.value['Conversation ID'] }, conversationId: String(c.value['Conversation ID']), problems: [] }),
     log: {
       info: (message, extra) => logs.push({ level: 'info', message, extra }),
       warn: (message, extra) => logs.push({ level: 'warn', message, extra }),
@@ -162,7 +171,7 @@ describe('runSync', () => {
     const writer = new FakeWriter();
     const { deps: x, logs, metrics } = deps({
       writer,
-      normalize: (raw) => ({ row: { conversation_id: raw['Conversation ID'] }, conversationId: undefined, problems: ['duration_ms: not a duration'] }),
+      normalize: (c) => ({ row: { conversation_id: c.value['Conversation ID'] }, conversationId: undefined, problems: ['duration_ms: not a duration'] }),
     });
     await runSync(scheduled, x);
     expect(writer.committed.get('st-1@2026-11-20T11')).toHaveLength(2);

@@ -132,7 +132,7 @@ export class ArchiveWriter {
     try {
       base = await this.#readBase(partition, dataKey);
     } catch (error) {
-      throw new ArchiveWriteError(`reading the archived version of ${where} failed: ${errorMessage(error)}`, { cause: error });
+      throw new ArchiveWriteError(`reading the archived version of ${where} failed: ${describeS3Error(error)}`, { cause: error });
     }
 
     let upload: GzipObjectUpload | undefined;
