@@ -26,7 +26,7 @@ export interface KoreClientOptions {
   readonly contactDirection?: 'inbound' | 'outbound';
   /** Client-side rate limit, requests per minute. */
   readonly rateLimitRpm: number;
-  /** Plain-paging requests kept in flight ahead of the consumer (page mode). Default 1. */
+  /** Plain-paging requests kept in flight ahead of the consumer (page mode). Default 0. */
   readonly lookahead?: number;
   /** Requests allowed back to back after a quiet spell. Default 1. */
   readonly rateLimitBurst?: number;
