@@ -79,11 +79,11 @@ describe('kore-qa-archive CLI', () => {
   });
 
   it('exits 1 when an hour fails, and says which', async () => {
-    h.sim.inject({ kind: 'status', status: 403, message: 'stream not allowed' }, { times: 1 });
+    h.sim.inject({ kind: 'status', status: 400, message: 'stream not allowed' }, { times: 1 });
     const result = await run(['sync', '--hour', '2026-11-13T08']);
     h.sim.clearFaults();
     expect(result.code).toBe(1);
-    expect(result.out).toMatch(/failed st-alpha 2026-11-13T08: .*403/);
+    expect(result.out).toMatch(/failed st-alpha 2026-11-13T08: .*400/);
     expect(result.err).toContain('1 of 2 windows failed');
   });
 });

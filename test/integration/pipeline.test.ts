@@ -77,7 +77,7 @@ afterEach(() => {
 
 describe('hourly archive, end to end', () => {
   it('archives every contact of the window exactly once, raw as the API returned it, readable with the declared types', async () => {
-    useEnv({ KORE_STREAM_IDS: 'st-alpha', ARCHIVE_MAX_RECORDS_PER_OBJECT: '12' });
+    useEnv({ KORE_STREAM_IDS: 'st-alpha' });
     const summary = await handler(scheduledEvent('2026-11-20T11:05:00Z'), lambdaContext());
     expect(summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['archived 2026-11-20T10']);
 
@@ -95,8 +95,15 @@ describe('hourly archive, end to end', () => {
 
     const m = await manifest('st-alpha', '2026-11-20T10');
     // Zero problems: every value the simulated API sent fitted its declared column (none was nulled).
-    expect(m).toMatchObject({ streamId: 'st-alpha', records: want.size, runId: summary.runId, problems: 0, duplicatesDropped: 0 });
-    expect((m?.objects as unknown[]).length).toBeGreaterThan(1);
+    expect(m).toMatchObject({
+      streamId: 'st-alpha',
+      records: want.size,
+      runId: summary.runId,
+      duplicatesDropped: 0,
+      archiveCount: 1,
+      fetch: { method: 'pages', problems: 0, unexpectedOutsideWindow: 0, skipped: { repeated: 0, nextWindow: 1 } },
+    });
+    expect(await h.s3.listKeys(partition('st-alpha', '2026-11-20T10'))).toHaveLength(2);
     expect(await stateHour('st-alpha')).toBe('2026-11-20T10:00:00.000Z');
 
     const archive = await openArchive(`${await h.download('kore-qa/contacts/')}/kore-qa/contacts`);
@@ -111,30 +118,28 @@ describe('hourly archive, end to end', () => {
     }
   });
 
-  it('re-running a window replaces it: same contacts, no stale part left behind', async () => {
-    useEnv({ KORE_STREAM_IDS: 'st-beta', ARCHIVE_MAX_RECORDS_PER_OBJECT: '5' });
+  it('re-running a window merges into the one object of the hour: same contacts, nothing twice, counted as unchanged', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-beta' });
     await handler({ hours: ['2026-11-19T08'] }, lambdaContext());
-    const first = await h.s3.listKeys(partition('st-beta', '2026-11-19T08'));
-    expect(first.filter((k) => k.endsWith('.jsonl.gz')).length).toBeGreaterThan(2);
-
-    useEnv({ KORE_STREAM_IDS: 'st-beta', ARCHIVE_MAX_RECORDS_PER_OBJECT: '1000' });
     await handler({ hours: ['2026-11-19T08'] }, lambdaContext());
-    const second = await h.s3.listKeys(partition('st-beta', '2026-11-19T08'));
-    expect(second.filter((k) => k.endsWith('.jsonl.gz'))).toEqual([`${partition('st-beta', '2026-11-19T08')}part-00000.jsonl.gz`]);
+    const keys = await h.s3.listKeys(partition('st-beta', '2026-11-19T08'));
+    expect(keys.filter((k) => k.endsWith('.jsonl.gz'))).toEqual([`${partition('st-beta', '2026-11-19T08')}part-00000.jsonl.gz`]);
     const ids = (await partitionRows('st-beta', '2026-11-19T08')).map((r) => String(r.conversation_id));
     expect(ids.length).toBe(new Set(ids).size);
     expect(new Set(ids)).toEqual(new Set(expected('st-beta', '2026-11-19T08').keys()));
-    expect(await h.s3.listKeys('kore-qa/_staging/')).toEqual([]);
+    expect(await manifest('st-beta', '2026-11-19T08')).toMatchObject({
+      archiveCount: 2,
+      changes: { added: 0, updated: 0, unchanged: ids.length, retained: 0, removed: 0 },
+    });
   });
 
   it('an API failure mid-hour leaves no partial object and no advanced state; the next run completes it', async () => {
-    useEnv({ KORE_STREAM_IDS: 'st-gamma', ARCHIVE_START: '2026-11-18T03', ARCHIVE_MAX_RECORDS_PER_OBJECT: '5' });
+    useEnv({ KORE_STREAM_IDS: 'st-gamma', ARCHIVE_START: '2026-11-18T03' });
     h.sim.inject({ kind: 'status', status: 400, message: 'simulated bad request' }, { afterRequests: 2 });
     await expect(handler(scheduledEvent('2026-11-18T05:02:00Z'), lambdaContext())).rejects.toThrow(/st-gamma@2026-11-18T03.*HTTP 400/);
     expect(await h.s3.listKeys(partition('st-gamma', '2026-11-18T03'))).toEqual([]);
     expect(await h.s3.listKeys(partition('st-gamma', '2026-11-18T04'))).toEqual([]);
     expect(await stateHour('st-gamma')).toBeUndefined();
-    expect(await h.s3.listKeys('kore-qa/_staging/')).toEqual([]);
 
     const summary = await handler(scheduledEvent('2026-11-18T05:02:00Z'), lambdaContext());
     expect(summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['archived 2026-11-18T03', 'archived 2026-11-18T04']);
@@ -145,10 +150,9 @@ describe('hourly archive, end to end', () => {
   });
 
   it('an S3 failure mid-hour leaves no partial object and no advanced state; the next run completes it', async () => {
-    useEnv({ KORE_STREAM_IDS: 'st-delta', ARCHIVE_START: '2026-11-17T09', ARCHIVE_MAX_RECORDS_PER_OBJECT: '5' });
-    // The first staged object succeeds; every later upload of this window fails (after the SDK's own retries).
-    let puts = 0;
-    h.proxy.failWhen(({ method, url }) => method === 'PUT' && url.includes('_staging') && ++puts > 1);
+    useEnv({ KORE_STREAM_IDS: 'st-delta', ARCHIVE_START: '2026-11-17T09' });
+    // Every upload of this hour's data object fails (after the SDK's own retries).
+    h.proxy.failWhen(({ method, url }) => method === 'PUT' && decodeURIComponent(url).includes('stream_id=st-delta/dt=2026-11-17/hour=09/part-00000'));
     await expect(handler(scheduledEvent('2026-11-17T10:30:00Z'), lambdaContext())).rejects.toThrow(/st-delta@2026-11-17T09/);
     expect(h.proxy.failed.length).toBeGreaterThan(0);
     h.proxy.clear();
@@ -162,20 +166,21 @@ describe('hourly archive, end to end', () => {
     expect(await stateHour('st-delta')).toBe('2026-11-17T09:00:00.000Z');
   });
 
-  it('a commit that fails halfway leaves no manifest, no staging and no advanced state; the next run completes it', async () => {
-    useEnv({ KORE_STREAM_IDS: 'st-commit', ARCHIVE_START: '2026-11-08T03', ARCHIVE_MAX_RECORDS_PER_OBJECT: '10' });
-    // Hour 04's second part cannot be copied into its partition (every attempt of the SDK fails): the commit breaks
-    // after part-00000 landed, which is the worst moment.
+  it('a manifest that fails after the data landed leaves readers a complete hour, no advanced state; the next run completes it', async () => {
+    useEnv({ KORE_STREAM_IDS: 'st-commit', ARCHIVE_START: '2026-11-08T03' });
+    // Hour 04's data object lands, its manifest cannot be written (every attempt of the SDK fails).
     h.proxy.failWhen(
-      ({ method, url }) =>
-        method === 'PUT' && decodeURIComponent(url).includes('/kore-qa/contacts/stream_id=st-commit/dt=2026-11-08/hour=04/part-00001'),
+      ({ method, url }) => method === 'PUT' && decodeURIComponent(url).includes('/kore-qa/contacts/stream_id=st-commit/dt=2026-11-08/hour=04/_manifest.json'),
     );
     const error = await handler(scheduledEvent('2026-11-08T05:05:00Z'), lambdaContext()).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/st-commit@2026-11-08T04 \(ArchiveWriteError: committing/);
+    expect((error as Error).message).toMatch(/st-commit@2026-11-08T04 \(ArchiveWriteError: the data of stream st-commit hour 2026-11-08T04 was written but its manifest was not/);
     h.proxy.clear();
     expect(await manifest('st-commit', '2026-11-08T03')).toMatchObject({ records: expected('st-commit', '2026-11-08T03').size });
     expect(await manifest('st-commit', '2026-11-08T04')).toBeUndefined();
-    expect(await h.s3.listKeys('kore-qa/_staging/')).toEqual([]);
+    // What a reader sees of hour 04 is the complete hour, not a part of it.
+    expect(new Set((await partitionRows('st-commit', '2026-11-08T04')).map((r) => r.conversation_id))).toEqual(
+      new Set(expected('st-commit', '2026-11-08T04').keys()),
+    );
     expect(await stateHour('st-commit')).toBe('2026-11-08T03:00:00.000Z');
 
     await handler(scheduledEvent('2026-11-08T05:05:00Z'), lambdaContext());
@@ -239,7 +244,7 @@ describe('hourly archive, end to end', () => {
       const summary = await handler({ hours: ['2026-11-15T03'] }, lambdaContext());
       expect(summary.windows[0]).toMatchObject({ status: 'archived', records: 0, objects: 0 });
       expect(await h.s3.listKeys(partition('st-quiet', '2026-11-15T03'))).toEqual([`${partition('st-quiet', '2026-11-15T03')}_manifest.json`]);
-      expect(await manifest('st-quiet', '2026-11-15T03')).toMatchObject({ records: 0, objects: [] });
+      expect(await manifest('st-quiet', '2026-11-15T03')).toMatchObject({ records: 0, object: null });
     } finally {
       await quiet.close();
     }
@@ -282,7 +287,10 @@ describe('hourly archive, end to end', () => {
     let failure: unknown;
     try {
       h.sim.inject({ kind: 'unauthorized' }, { times: 50 });
-      failure = await handler({ hours: ['2026-11-14T02'] }, lambdaContext()).catch((e: unknown) => e);
+      const before = h.sim.requests.length;
+      failure = await handler({ hours: ['2026-11-14T01', '2026-11-14T02'] }, lambdaContext()).catch((e: unknown) => e);
+      // Refused credentials end the run at once: the first request and its one re-mint, not one per hour.
+      expect(h.sim.requests.length - before).toBe(2);
       h.sim.clearFaults();
       await handler({ hours: ['2026-11-14T03'] }, lambdaContext());
     } finally {
@@ -300,7 +308,8 @@ describe('hourly archive, end to end', () => {
     ];
     for (const key of await h.s3.listKeys('kore-qa/')) everything.push((await h.s3.getObject(key)).toString('latin1'));
     const haystack = everything.join('\n');
-    expect(written.join('')).toContain('window failed');
+    expect(failure).toMatchObject({ name: 'KoreAuthError' });
+    expect(written.join('')).toContain('sync failed');
     expect(haystack).not.toContain(CREDENTIALS.clientSecret);
     expect(haystack).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
   });
