@@ -40,7 +40,6 @@ describe('bindArchiveBucket', () => {
     expect(flat.sort()).toEqual(
       [
         'arn:<AWS::Partition>:s3:::archive',
-        'arn:<AWS::Partition>:s3:::archive/team/qa/_staging/*',
         'arn:<AWS::Partition>:s3:::archive/team/qa/_state/*',
         'arn:<AWS::Partition>:s3:::archive/team/qa/contacts/*',
       ].sort(),
@@ -50,17 +49,15 @@ describe('bindArchiveBucket', () => {
     });
   });
 
-  it('grants per area only what the function does there: contacts are written and deleted, never read', () => {
+  it('grants per area only what the function does there', () => {
     const { stack, fn } = fixture();
     bindArchiveBucket(fn, { bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'archive'), prefix: 'team/qa' });
     const byResource = Object.fromEntries(
       statements(stack).map((s) => [nagResourceName(s.Resource), ([] as string[]).concat(s.Action).sort()]),
     );
     expect(byResource).toEqual({
-      // CopyObject target and the manifest PutObject; the manifest and stale objects of a replaced hour are deleted.
-      'arn:<AWS::Partition>:s3:::archive/team/qa/contacts/*': ['s3:DeleteObject', 's3:PutObject'],
-      // Uploads (multipart, hence Abort), the CopyObject source, clean-up after publishing.
-      'arn:<AWS::Partition>:s3:::archive/team/qa/_staging/*': ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+      // Each version uploaded to its key (multipart, hence Abort), read back to merge a refresh, older parts deleted.
+      'arn:<AWS::Partition>:s3:::archive/team/qa/contacts/*': ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
       'arn:<AWS::Partition>:s3:::archive/team/qa/_state/*': ['s3:GetObject', 's3:PutObject'],
       'arn:<AWS::Partition>:s3:::archive': ['s3:ListBucket'],
     });

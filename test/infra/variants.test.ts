@@ -60,10 +60,9 @@ describe('imported bucket, secret and KMS key, with e-mail alarms and two stream
     const { properties } = onlyResource(template, 'AWS::IAM::Policy');
     expect((properties.PolicyDocument as { Statement: Json[] }).Statement).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ Action: ['s3:DeleteObject', 's3:PutObject'], Resource: importedObjectsArn('contacts') }),
         expect.objectContaining({
           Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
-          Resource: importedObjectsArn('_staging'),
+          Resource: importedObjectsArn('contacts'),
         }),
         expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'], Resource: importedObjectsArn('_state') }),
         expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['kore-qa/*'] } } }),
