@@ -180,12 +180,14 @@ export class ContactStore {
   /** The stored entry of `id` in a loaded hour of `streamId` (pinned, or generated and still cached). */
   find(streamId: string, id: string): StoredContact | undefined {
     const prefix = `${streamId}\u0001`;
-    for (const lists of [this.pinned, this.generated]) {
-      for (const [key, value] of lists) {
-        if (!key.startsWith(prefix)) continue;
-        const hit = (Array.isArray(value) ? value : value.contacts).find((c) => c.id === id);
-        if (hit) return hit;
-      }
+    for (const [key, list] of this.pinned) {
+      const hit = key.startsWith(prefix) ? list.find((c) => c.id === id) : undefined;
+      if (hit) return hit;
+    }
+    for (const [key, { contacts }] of this.generated) {
+      // A pinned hour's generated list is stale: a contact removed from the pin must not be found there.
+      const hit = key.startsWith(prefix) && !this.pinned.has(key) ? contacts.find((c) => c.id === id) : undefined;
+      if (hit) return hit;
     }
     return undefined;
   }
