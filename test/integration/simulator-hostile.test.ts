@@ -68,6 +68,16 @@ describe('windowField', () => {
     expect(ids(got).sort()).toEqual([...added].sort());
     for (const c of got) expect(endMs(c)).toBeLessThan(H10.getTime() + 60_000);
   });
+
+
+  it("'end': a contact ending exactly on the boundary comes back for both hours' requests", async () => {
+    const s = await sim({ windowField: 'end', contactsPerHour: 0 });
+    const [id] = s.addContacts(S, H11, at(H11, 1), 1);
+    expect(ids(await fetchAll(s, S, hour10()))).toEqual([id]);
+    expect(ids(await fetchAll(s, S, window(H11, at(H11, HOUR))))).toEqual([id]);
+    expect([...s.truthText(S, H10, H11).keys()]).toEqual([]);
+    expect([...s.truthText(S, H11, at(H11, HOUR)).keys()]).toEqual([id]);
+  });
 });
 
 describe('startBound', () => {
