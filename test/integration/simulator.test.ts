@@ -4,99 +4,12 @@
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  formatKoreDate,
-  mintTestToken,
-  rawDataPath,
-  startKoreSimulator,
-  type KoreSimulator,
-  type RawContactLike,
-  type SimulatorCredentials,
-} from '../../tools/kore-simulator';
+import { mintTestToken, rawDataPath, startKoreSimulator, type KoreSimulator, type RawContactLike } from '../../tools/kore-simulator';
+import { at, call, errorMsg, fetchAll, HOUR, ids, page, SIM_CREDS as CREDS, startMs, window, type Envelope } from '../support/sim-http';
 
-const CREDS: SimulatorCredentials = {
-  clientId: 'cs-sim-test-client',
-  clientSecret: 'sim-test-secret-9f8e7d6c5b4a39281706',
-  accountId: '67a9ca06cf0e510a8632abcd',
-  orgId: 'o-da5be4e0-8fbb-5229-ac20-9b1384eb0001',
-};
 const STREAM = 'st-main';
 const OTHER = 'st-other';
 const H10 = new Date('2026-05-02T10:00:00.000Z');
-const HOUR = 3_600_000;
-const at = (base: Date, ms: number): Date => new Date(base.getTime() + ms);
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
-}
-
-interface CallOptions {
-  /** `null` sends no auth header; default a freshly minted valid token. */
-  token?: string | null;
-  headers?: Record<string, string>;
-  method?: 'POST' | 'GET' | 'PUT';
-  path?: string;
-  rawBody?: string;
-}
-
-async function call(sim: KoreSimulator, streamId: string, body: unknown, o: CallOptions = {}): Promise<Answer> {
-  const token = o.token === undefined ? await mintTestToken(CREDS) : o.token;
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accountId: CREDS.accountId,
-    orgId: CREDS.orgId,
-    ...(token === null ? {} : { auth: token }),
-    ...o.headers,
-  };
-  const method = o.method ?? 'POST';
-  const res = await request(`${sim.url}${o.path ?? rawDataPath(streamId)}`, {
-    method,
-    headers,
-    body: method === 'GET' ? undefined : (o.rawBody ?? JSON.stringify(body)),
-  });
-  const text = await res.body.text();
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, text, json };
-}
-
-interface Envelope {
-  results: RawContactLike[];
-  totalResults: number;
-  hasMore: boolean;
-  totalPages: number;
-}
-
-function window(start: Date, end: Date, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { startDate: formatKoreDate(start), endDate: formatKoreDate(end), offset: 0, ...extra };
-}
-
-async function page(sim: KoreSimulator, streamId: string, body: Record<string, unknown>): Promise<Envelope> {
-  const a = await call(sim, streamId, body);
-  expect(a.status, a.text).toBe(200);
-  return a.json as Envelope;
-}
-
-/** Every record of a request window, paging by `page` with limit 100. */
-async function fetchAll(sim: KoreSimulator, streamId: string, body: Record<string, unknown>): Promise<RawContactLike[]> {
-  const out: RawContactLike[] = [];
-  for (let p = 1; ; p++) {
-    const env = await page(sim, streamId, { ...body, limit: 100, page: p });
-    out.push(...env.results);
-    if (!env.hasMore) return out;
-  }
-}
-
-const ids = (cs: readonly RawContactLike[]): string[] => cs.map((c) => c['Conversation ID'] as string);
-const startMs = (c: RawContactLike): number => Date.parse(c['Conversation Start Time'] as string);
-const errorMsg = (a: Answer): string => ((a.json as { errors: { msg: string; code: number }[] }).errors[0] as { msg: string }).msg;
 
 describe('Kore Raw Data API simulator', () => {
   let sim: KoreSimulator;

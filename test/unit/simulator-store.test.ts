@@ -52,3 +52,27 @@ describe('ContactStore', () => {
     expect(() => store.query('s', H, H + 1, everything)).toThrow(/contactsPerHour must be a whole number/);
   });
 });
+
+describe('ContactStore edits', () => {
+  it('removes, duplicates and replaces; a removed contact is not found again', () => {
+    const store = new ContactStore({ seed: 3, contactsPerHour: 10, edgeContacts: false });
+    const [a, b] = store.query('s', H, H + HOUR_MS, everything);
+    if (!a || !b) throw new Error('expected contacts');
+    store.duplicate('s', b);
+    expect(ids(store.query('s', H, H + HOUR_MS, everything)).filter((id) => id === b.id)).toHaveLength(2);
+    expect(ids(store.remove('s', [a]))).toEqual([a.id]);
+    expect(store.find('s', a.id)).toBeUndefined();
+    const text = JSON.stringify({ ...JSON.parse(b.json.toString()), 'Audit Status': 'Audited' });
+    store.replace('s', b, text);
+    const after = store.query('s', H, H + HOUR_MS, everything);
+    expect(after.filter((c) => c.id === b.id).map((c) => c.json.toString())).toEqual([text]);
+    expect(after).toHaveLength(9);
+  });
+
+  it("queries on end time reach back into the previous hour and skip contacts without an end", () => {
+    const store = new ContactStore({ seed: 3, contactsPerHour: 40, edgeContacts: false });
+    const byEnd = store.query('s', H, H + HOUR_MS, everything, 'end');
+    expect(byEnd.some((c) => c.startMs < H)).toBe(true);
+    expect(byEnd.every((c) => c.endMs !== undefined && c.endMs >= H && c.endMs < H + HOUR_MS)).toBe(true);
+  });
+});

@@ -45,7 +45,10 @@ export function pickVariant(rng: Rng): ContactVariant {
 export interface ContactSpec {
   readonly streamId: string;
   readonly conversationId: string;
+  /** Start instant; ignored when {@link endAt} is set. */
   readonly startMs: number;
+  /** Place the contact so that it ends at this instant (start = endAt - duration); needs a variant with a duration. */
+  readonly endAt?: number;
   readonly variant: ContactVariant;
   /** Force the direction (current-shape contacts only); otherwise drawn. */
   readonly direction?: Direction;
@@ -231,14 +234,18 @@ function customFields(rng: Rng, durationMs: number): Record<string, string> {
   return fields;
 }
 
+/** Longest generated duration (a voice call), so a query on end times knows how far back starts can lie. */
+export const MAX_DURATION_MS = 1_500_000;
+
 /** Builds one contact. The key order follows the vendor samples. */
 export function buildContact(rng: Rng, spec: ContactSpec): RawContactLike {
-  const { variant, startMs } = spec;
+  const { variant } = spec;
   const currentShape = variant !== 'previous' && !(variant === 'below_threshold' && rng.chance(0.35));
   const evaluated = variant === 'current' || variant === 'previous';
   const voice = rng.chance(variant === 'previous' ? 0.25 : 0.45);
   const durationMs =
-    variant === 'below_threshold' ? rng.int(2000, 25000) : voice ? rng.int(45000, 1500000) : rng.int(60000, 1200000);
+    variant === 'below_threshold' ? rng.int(2000, 25000) : voice ? rng.int(45000, MAX_DURATION_MS) : rng.int(60000, 1200000);
+  const startMs = spec.endAt === undefined ? spec.startMs : spec.endAt - durationMs;
   const endMs = startMs + durationMs;
   const hasDuration = variant !== 'duration_unavailable';
   const agents = rng.sample(AGENTS, rng.chance(0.2) ? 2 : 1);

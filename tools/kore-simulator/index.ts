@@ -16,6 +16,8 @@
 export { startKoreSimulator, rawDataPath, RAW_DATA_ROUTE } from './server';
 export { mintTestToken, MAX_TOKEN_LIFETIME_SECONDS, TOKEN_EXPIRED } from './auth';
 export { formatKoreDate, parseKoreDate } from './request-body';
+export { DEFAULT_BEHAVIOUR } from './behaviour';
+export { BIG_ID_KEY, PROTO_FIELD_VALUE } from './text-quirks';
 export type {
   ContactQueryOptions,
   Fault,
@@ -23,7 +25,10 @@ export type {
   KoreSimulator,
   MalformedVariant,
   RawContactLike,
+  ServingBehaviour,
+  SimChange,
   SimRequestLog,
   SimulatorCredentials,
   SimulatorOptions,
+  WindowFault,
 } from './types';

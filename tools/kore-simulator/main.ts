@@ -5,6 +5,9 @@
  * npx tsx tools/kore-simulator/main.ts --port 8787 --seed 42 --contacts-per-hour 50
  * ```
  *
+ * Hostile switches (docs/simulator.md): `--window-field end`, `--start-bound exclusive`, `--order shuffled`,
+ * `--documented-values`, `--raw-quirks`.
+ *
  * Credentials come from KORE_SIM_CLIENT_ID, KORE_SIM_CLIENT_SECRET, KORE_SIM_ACCOUNT_ID and
  * KORE_SIM_ORG_ID (local defaults otherwise). Prints the URL, a one-hour token and a sample curl.
  */
@@ -13,7 +16,7 @@ import { formatKoreDate } from './request-body';
 import { HOUR_MS } from './store';
 import { mintTestToken } from './auth';
 import { rawDataPath, startKoreSimulator } from './server';
-import type { SimulatorCredentials } from './types';
+import type { SimulatorCredentials, SimulatorOptions } from './types';
 
 function wholeNumber(name: string, raw: string | undefined, fallback: number | undefined): number | undefined {
   if (raw === undefined) return fallback;
@@ -29,6 +32,11 @@ async function main(): Promise<void> {
       'contacts-per-hour': { type: 'string' },
       streams: { type: 'string' },
       'rate-limit': { type: 'string' },
+      'window-field': { type: 'string' },
+      'start-bound': { type: 'string' },
+      order: { type: 'string' },
+      'documented-values': { type: 'boolean' },
+      'raw-quirks': { type: 'boolean' },
     },
   });
   const env = process.env;
@@ -45,6 +53,12 @@ async function main(): Promise<void> {
     contactsPerHour: wholeNumber('contacts-per-hour', values['contacts-per-hour'], 20),
     streams: values.streams?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
     rateLimitPerMinute: wholeNumber('rate-limit', values['rate-limit'], undefined),
+    // Validated by the simulator, which names the option in its error.
+    windowField: values['window-field'] as SimulatorOptions['windowField'],
+    startBound: values['start-bound'] as SimulatorOptions['startBound'],
+    order: values.order as SimulatorOptions['order'],
+    documentedValues: values['documented-values'] ?? false,
+    rawQuirks: values['raw-quirks'] ?? false,
   });
   const token = await mintTestToken(credentials, {}, 3600);
   const hour = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS);

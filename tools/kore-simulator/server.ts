@@ -5,21 +5,29 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TOKEN_EXPIRED, TokenGate } from './auth';
+import { DEFAULT_BEHAVIOUR, mergeBehaviour, planPage, selectedRange, shuffled } from './behaviour';
+import { malformedBody, pageBody } from './bodies';
+import { applyChange, type ChangeContext } from './changes';
 import { describeFault, FaultQueue } from './faults';
 import { koreErrorBody, readBody, sendJson, tryParseJson } from './http-util';
+import { Rng } from './prng';
 import { SlidingWindowLimiter } from './rate-limit';
 import { parseRawDataBody, type RawDataQuery } from './request-body';
-import { ContactStore, type StoredContact } from './store';
+import { ContactStore } from './store';
+import { TruthView } from './truth';
 import type {
   ContactQueryOptions,
   Fault,
   InjectOptions,
   KoreSimulator,
-  MalformedVariant,
   RawContactLike,
+  ServingBehaviour,
+  SimChange,
   SimRequestLog,
   SimulatorOptions,
+  WindowFault,
 } from './types';
+import { describeWindowFault, WindowFaults } from './window-faults';
 
 /** The one route the simulator serves (query strings are ignored). */
 export const RAW_DATA_ROUTE = /^\/qualityai\/api\/v1\/public\/qualitymanagement\/app\/([^/]+)\/rawdata$/;
@@ -37,39 +45,6 @@ const DEFAULT_STATUS_MESSAGES: Readonly<Record<number, string>> = {
   504: 'Gateway Timeout',
 };
 
-const COMMA = Buffer.from(',');
-
-/** `[c1,c2,...]` from the stored JSON bytes, without re-serializing anything. */
-function resultsArray(page: readonly StoredContact[]): Buffer {
-  const parts: Buffer[] = [Buffer.from('[')];
-  page.forEach((c, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(c.json);
-  });
-  parts.push(Buffer.from(']'));
-  return Buffer.concat(parts);
-}
-
-function pageBody(page: readonly StoredContact[], total: number, skip: number, limit: number): Buffer {
-  const hasMore = skip + page.length < total;
-  return Buffer.concat([
-    Buffer.from('{"results":'),
-    resultsArray(page),
-    Buffer.from(`,"totalResults":${total},"hasMore":${hasMore},"totalPages":${Math.ceil(total / limit)}}`),
-  ]);
-}
-
-function malformedBody(variant: MalformedVariant, page: readonly StoredContact[], total: number): Buffer {
-  switch (variant) {
-    case 'totals-missing':
-      return Buffer.concat([Buffer.from('{"results":'), resultsArray(page), Buffer.from('}')]);
-    case 'not-an-object':
-      return Buffer.from('[]');
-    case 'results-not-array':
-      return Buffer.from(JSON.stringify({ results: { count: page.length }, totalResults: total, hasMore: false, totalPages: 1 }));
-  }
-}
-
 function wholeAtLeast(name: string, value: number | undefined, min: number): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= min)) throw new RangeError(`${name} must be a whole number >= ${min}`);
 }
@@ -84,6 +59,13 @@ class Simulator implements KoreSimulator {
   private readonly limiter: SlidingWindowLimiter;
   private readonly streams: ReadonlySet<string> | undefined;
   private readonly maxLimit: number;
+  private readonly seed: number;
+  private readonly windowFaults = new WindowFaults();
+  private readonly truth: TruthView;
+  private current: ServingBehaviour;
+  /** Answers served so far; keys the per-request order of `order: 'shuffled'`. */
+  private answered = 0;
+  readonly changes: SimChange[] = [];
   private latencyMs = 0;
   private closed = false;
   private readonly sleepers = new Set<() => void>();
@@ -97,15 +79,22 @@ class Simulator implements KoreSimulator {
     wholeAtLeast('maxUsesPerJti', options.maxUsesPerJti, 1);
     wholeAtLeast('seed', options.seed === undefined ? undefined : Math.abs(options.seed), 0);
     if (typeof options.contactsPerHour === 'number') wholeAtLeast('contactsPerHour', options.contactsPerHour, 0);
+    const quirks = options.rawQuirks === true ? 1 : options.rawQuirks === false ? 0 : (options.rawQuirks ?? 0);
+    if (!(quirks >= 0 && quirks <= 1)) throw new RangeError('rawQuirks must be a boolean or a share from 0 to 1');
+    this.current = mergeBehaviour(DEFAULT_BEHAVIOUR, options);
     this.maxLimit = options.maxLimit ?? 100;
+    this.seed = options.seed ?? 42;
     this.streams = options.streams ? new Set(options.streams) : undefined;
     this.gate = new TokenGate(credentials, options.maxUsesPerJti);
     this.limiter = new SlidingWindowLimiter(options.rateLimitPerMinute);
     this.store = new ContactStore({
-      seed: options.seed ?? 42,
+      seed: this.seed,
       contactsPerHour: options.contactsPerHour ?? 20,
       edgeContacts: options.edgeContacts ?? true,
+      documentedValues: options.documentedValues ?? false,
+      rawQuirks: quirks,
     });
+    this.truth = new TruthView(this.store, (s) => this.streamExists(s), () => this.current);
     // Idle keep-alive sockets must not outlive a test; close() also ends them explicitly.
     this.server.keepAliveTimeout = 5000;
   }
@@ -142,16 +131,48 @@ class Simulator implements KoreSimulator {
     this.gate.revokeIssuedTokens();
   }
 
-  contactsInWindow(streamId: string, from: Date, to: Date, opts: ContactQueryOptions = {}): RawContactLike[] {
-    if (!this.streamExists(streamId)) return [];
-    return this.store
-      .query(streamId, from.getTime(), to.getTime(), opts)
-      .map((c) => JSON.parse(c.json.toString('utf8')) as RawContactLike);
+  get behaviour(): Readonly<ServingBehaviour> {
+    return { ...this.current };
   }
 
-  addContacts(streamId: string, from: Date, to: Date, count: number): void {
-    wholeAtLeast('addContacts: count', count, 0);
-    this.store.add(streamId, this.store.spread(streamId, from.getTime(), to.getTime(), count));
+  setBehaviour(patch: Partial<ServingBehaviour>): void {
+    this.current = mergeBehaviour(this.current, patch);
+  }
+
+  contactsInWindow(streamId: string, from: Date, to: Date, opts?: ContactQueryOptions): RawContactLike[] {
+    return this.truth.contactsInWindow(streamId, from, to, opts);
+  }
+
+  truthText(streamId: string, from: Date, to: Date, opts?: ContactQueryOptions): Map<string, string> {
+    return this.truth.truthText(streamId, from, to, opts);
+  }
+
+  addContacts(streamId: string, from: Date, to: Date, count: number): string[] {
+    return this.truth.addContacts(streamId, from, to, count);
+  }
+
+  removeContacts(streamId: string, conversationIds: readonly string[]): string[] {
+    return this.truth.removeContacts(streamId, conversationIds);
+  }
+
+  duplicateContacts(streamId: string, from: Date, to: Date, count: number): string[] {
+    return this.truth.duplicateContacts(streamId, from, to, count);
+  }
+
+  updateContact(streamId: string, conversationId: string, patch: Readonly<Record<string, unknown>>): string {
+    return this.truth.updateContact(streamId, conversationId, patch);
+  }
+
+  injectWindow(streamId: string, from: Date, to: Date, fault: WindowFault): void {
+    this.windowFaults.inject(streamId, from.getTime(), to.getTime(), fault);
+  }
+
+  clearWindowFaults(): void {
+    this.windowFaults.clear();
+  }
+
+  requestsFor(streamId: string, from: Date, to: Date): SimRequestLog[] {
+    return TruthView.requestsFor(this.requests, streamId, from, to);
   }
 
   async close(): Promise<void> {
@@ -243,11 +264,13 @@ class Simulator implements KoreSimulator {
       if (contentType !== 'application/json') return fail(415, 'Content-Type must be application/json');
       if (text === undefined) return fail(413, 'request body too large');
       if (log.body === undefined) return fail(400, 'request body must be valid JSON');
-      const parsed = parseRawDataBody(log.body, this.maxLimit);
+      const clamp = this.current.overLimit === 'clamp';
+      const parsed = parseRawDataBody(log.body, clamp ? Number.MAX_SAFE_INTEGER : this.maxLimit);
       if (!parsed.ok) return fail(400, parsed.message);
+      const query = clamp ? { ...parsed.query, limit: Math.min(parsed.query.limit, this.maxLimit) } : parsed.query;
       if (!this.streamExists(streamId)) return fail(404, `stream ${streamId} not found`);
 
-      this.answer(res, log, streamId, parsed.query, fault);
+      this.answer(res, log, streamId, query, fault);
     } catch (err) {
       // A simulator bug or a throwing contactsPerHour: answer 500 rather than hang the client.
       if (!res.headersSent && !res.destroyed) fail(500, `simulator error: ${err instanceof Error ? err.message : String(err)}`);
@@ -256,45 +279,44 @@ class Simulator implements KoreSimulator {
   }
 
   private answer(res: ServerResponse, log: SimRequestLog, streamId: string, q: RawDataQuery, fault: Fault | undefined): void {
+    const b = this.current;
     const filter = { includeBelowThreshold: q.includeBelowThreshold, contactDirection: q.contactDirection, customFields: q.customFields };
-    // The API's bounds are inclusive at ms precision: [start.000, end.000], i.e. [start, end + 1 ms).
-    const all = this.store.query(streamId, q.startMs, q.endMs + 1, filter);
-    const skip = q.offset + (q.page - 1) * q.limit;
-    const page = all.slice(skip, skip + q.limit);
+    const range = selectedRange(q, b);
+    const selected = this.store.query(streamId, range.fromMs, range.toMs, filter, range.field);
+    const verdict = this.windowFaults.onAnswer(streamId, q.startMs, q.endMs);
+    const labels = [...(verdict.empty ? ['empty'] : []), ...verdict.changes.map(describeWindowFault)];
+    if (labels.length > 0) log.windowFault = labels.join(',');
+    this.answered++;
+    const ordered = b.order === 'shuffled' ? shuffled(selected, Rng.keyed(this.seed, 'order', this.answered)) : selected;
+    const plan = planPage(q, b);
+    const page = verdict.empty ? [] : ordered.slice(plan.skip, plan.skip + plan.size);
+    const total = verdict.empty ? 0 : selected.length;
     log.status = 200;
 
     if (fault?.kind === 'malformed') {
-      sendJson(res, 200, malformedBody(fault.variant ?? 'results-not-array', page, all.length));
-      return;
-    }
-    const body = pageBody(page, all.length, skip, q.limit);
-    if (fault?.kind === 'truncated') {
+      sendJson(res, 200, malformedBody(fault.variant ?? 'results-not-array', page, total));
+    } else {
+      const body = pageBody(page, total, plan.skip, plan.step);
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(body.length) });
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
-      return;
+      if (fault?.kind === 'truncated') res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+      else res.end(body);
     }
-    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(body.length) });
-    res.end(body);
-    // The body is already built, so adding now cannot change this answer; doing it synchronously means the
-    // very next request sees the new contacts, whatever happens to this socket.
-    if (fault?.kind === 'addContacts') this.addAfterAnswer(streamId, q, page, fault.count);
-  }
-
-  /**
-   * The `addContacts` fault: half the new contacts start before the last record just returned (so an
-   * offset-paging client sees positions shift under it), the rest after it; all match the request filters.
-   */
-  private addAfterAnswer(streamId: string, q: RawDataQuery, page: readonly StoredContact[], count: number): void {
-    const endExclusive = q.endMs + 1;
-    const pivot = page.length > 0 ? (page[page.length - 1] as StoredContact).startMs : endExclusive;
-    const before = Math.ceil(count / 2);
-    const beforeTimes = this.store.spread(streamId, q.startMs, Math.max(pivot, q.startMs + 1), before);
-    const afterTimes = this.store.spread(streamId, pivot, endExclusive, count - before);
-    const times = [...beforeTimes, ...(afterTimes.length === count - before ? afterTimes : beforeTimes.slice(0, count - before))];
-    const customFields = q.customFields
-      ? Object.fromEntries(Object.entries(q.customFields).map(([k, v]) => [k, String(v)]))
-      : undefined;
-    this.store.add(streamId, times, { direction: q.contactDirection, customFields });
+    // The body is already built, so a change now cannot alter this answer; making it synchronously means the
+    // very next request sees it, whatever happens to this socket.
+    const ctx: ChangeContext = {
+      store: this.store,
+      streamId,
+      ...range,
+      selected,
+      served: page,
+      direction: q.contactDirection,
+      customFields: q.customFields,
+    };
+    const record = (kind: string, result: { added: string[]; removed: string[] }): void => {
+      this.changes.push({ at: new Date(), streamId, kind, afterRequestIndex: this.requests.lastIndexOf(log), ...result });
+    };
+    if (fault?.kind === 'addContacts') record('addContacts', applyChange(ctx, { kind: 'insert', count: fault.count }));
+    for (const change of verdict.changes) record(change.kind, applyChange(ctx, change));
   }
 }
 
