@@ -8,7 +8,8 @@
  *
  * s3rver 3 lacks two operations the archive writer relies on, AbortMultipartUpload and
  * ListMultipartUploads; they are added here on top of s3rver's own on-disk upload store so tests can
- * prove that a failed upload leaves no multipart upload behind.
+ * prove that a failed upload leaves no multipart upload behind. It also ignores conditional requests
+ * (`If-Match`, `If-None-Match`), which are enforced as AWS documents them by `./local-s3-conditional`.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { createS3Client, listKeys } from '../functions/lib/aws/s3-client';
+import { conditionalRequests, s3Error, xml } from './local-s3-conditional';
 
 /** Credentials s3rver accepts by default. Not secret: they only open the local emulator. */
 export const LOCAL_S3_CREDENTIALS = Object.freeze({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
@@ -63,8 +65,11 @@ export async function startLocalS3(opts: LocalS3Options = {}): Promise<LocalS3> 
     directory,
     configureBuckets: [{ name: bucket }],
   });
-  // Koa composes its middleware array when it starts listening, so this runs ahead of s3rver's router.
-  server.middleware.unshift(multipartExtensions(directory));
+  // Koa composes its middleware array when it starts listening, so these run ahead of s3rver's router.
+  server.middleware.unshift(
+    conditionalRequests(server, (name) => uploadsDirectory(directory, name)),
+    multipartExtensions(directory),
+  );
 
   let address;
   try {
@@ -115,16 +120,6 @@ function uploadsDirectory(directory: string, bucket: string): string {
 
 /** s3rver's upload ids are hex; anything else must never reach a filesystem path. */
 const UPLOAD_ID = /^[0-9a-f]{1,64}$/;
-
-function xml(text: string): string {
-  return text.replace(/[<>&'"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-function s3Error(ctx: S3rver.Context, status: number, code: string, message: string): void {
-  ctx.status = status;
-  ctx.type = 'application/xml';
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xml(message)}</Message></Error>`;
-}
 
 /** AbortMultipartUpload (`DELETE /bucket/key?uploadId=`) and ListMultipartUploads (`GET /bucket?uploads`). */
 function multipartExtensions(directory: string): S3rver.Middleware {
