@@ -75,8 +75,8 @@ export interface FaultProxy {
   clear(): void;
   /** Requests seen so far, of one operation or of all. */
   count(operation?: S3Operation): number;
-  /** Add a kill callback, called with the request as soon as it is held. */
-  onKill(callback: (req: S3Request) => void): void;
+  /** Add a kill callback, called with the request as soon as it is held; returns a function that removes it. */
+  onKill(callback: (req: S3Request) => void): () => void;
   /** The next killed request. */
   nextKill(): Promise<S3Request>;
   /** End every held request by destroying its connection (the client sees a socket error). */
@@ -108,7 +108,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   const log: S3LogEntry[] = [];
   const perOperation = new Map<S3Operation, number>();
   const held = new Set<IncomingMessage>();
-  const killCallbacks: ((req: S3Request) => void)[] = options.onKill ? [options.onKill] : [];
+  const killCallbacks = new Set<(req: S3Request) => void>(options.onKill ? [options.onKill] : []);
   let waiters: ((req: S3Request) => void)[] = [];
   let legacy: FaultRule | undefined;
   let rules: ActiveRule[] = [];
@@ -193,7 +193,10 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       rules = [];
     },
     count: (operation) => (operation === undefined ? log.length : (perOperation.get(operation) ?? 0)),
-    onKill: (callback) => void killCallbacks.push(callback),
+    onKill: (callback) => {
+      killCallbacks.add(callback);
+      return () => void killCallbacks.delete(callback);
+    },
     nextKill: () => new Promise((resolve) => waiters.push(resolve)),
     releaseHeld: () => {
       for (const incoming of held) incoming.socket.destroy();

@@ -67,3 +67,12 @@ describe('exact text', () => {
     expect(() => rawNumber('"1"')).toThrow(RangeError);
   });
 });
+
+describe('behaviour from simulator options', () => {
+  it('takes only the behaviour keys, never the credentials', () => {
+    const options = { credentials: { clientSecret: 'not-for-behaviour' }, seed: 3, order: 'shuffled' as const };
+    const merged = mergeBehaviour(DEFAULT_BEHAVIOUR, options);
+    expect(merged).toEqual({ ...DEFAULT_BEHAVIOUR, order: 'shuffled' });
+    expect(JSON.stringify(merged)).not.toContain('not-for-behaviour');
+  });
+});

@@ -30,12 +30,17 @@ export function mergeBehaviour(base: Readonly<ServingBehaviour>, patch: Partial<
     if (!(Number.isInteger(clamp.max) && clamp.max >= 1)) throw new RangeError('pageClamp.max must be a whole number >= 1');
     oneOf('pageClamp.skipBy', clamp.skipBy, ['served', 'requested']);
   }
-  const merged = { ...base };
-  for (const [key, value] of Object.entries(patch) as [keyof ServingBehaviour, unknown][]) {
+  // Only the behaviour's own keys: `patch` may be the whole SimulatorOptions (credentials included).
+  const pick = <K extends keyof ServingBehaviour>(key: K): ServingBehaviour[K] =>
     // An explicit `pageClamp: undefined` switches clamping off; other undefined keys keep their value.
-    if (value !== undefined || key === 'pageClamp') (merged as Record<string, unknown>)[key] = value;
-  }
-  return merged;
+    patch[key] !== undefined || (key === 'pageClamp' && Object.hasOwn(patch, key)) ? (patch[key] as ServingBehaviour[K]) : base[key];
+  return {
+    windowField: pick('windowField'),
+    startBound: pick('startBound'),
+    order: pick('order'),
+    pageClamp: pick('pageClamp'),
+    overLimit: pick('overLimit'),
+  };
 }
 
 /** A request's bounds: `startDate` and `endDate` as epoch ms (whole seconds). */
