@@ -16,4 +16,5 @@ export const METRICS = Object.freeze({
   unexpectedOutsideWindow: 'UnexpectedOutsideWindow',
   windowsSliced: 'WindowsSliced',
   refreshShrank: 'RefreshShrank',
+  boundaryRecovered: 'BoundaryContactsRecovered',
 });

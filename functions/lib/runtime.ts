@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { normalizeContact } from './archive/normalize';
+import { S3ManifestReader } from './archive/manifest-store';
 import { S3StateStore } from './archive/state';
 import { ArchiveWriter } from './archive/writer';
 import { createS3Client } from './aws/s3-client';
@@ -80,6 +81,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
     logger: logSink(logger),
   });
   const state = new S3StateStore({ s3, bucket: config.bucket, prefix: config.prefix });
+  const manifests = new S3ManifestReader({ s3, bucket: config.bucket, prefix: config.prefix });
 
   return {
     config,
@@ -103,6 +105,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
         return await runSync(request, {
           source: client,
           writer,
+          manifests,
           state,
           normalize: normalizeContact,
           log: logSink(logger),

@@ -47,6 +47,8 @@ export interface ContactPage {
    * `records.length + repeated + nextWindow` is what the API returned on the page.
    */
   readonly skipped: { readonly repeated: number; readonly nextWindow: number };
+  /** The `nextWindow` contacts themselves: the archive checks that the next hour really has them. */
+  readonly nextWindow: readonly ApiContact[];
   readonly fetch: FetchProgress;
 }
 

@@ -15,6 +15,7 @@ const FETCH = {
   skipped: { repeated: 4, nextWindow: 1 },
   unexpectedOutsideWindow: 0,
   problems: 1,
+  edge: { firstSecond: ['c-1'], nextHour: [{ conversationId: 'c-9', raw: '{"Conversation ID":"c-9"}' }], recovered: 0, keptHere: 0 },
 };
 
 function input(overrides: Partial<ManifestInput> = {}): ManifestInput {

@@ -27,6 +27,7 @@ function page(sequence: number, ...records: ApiContact[]): ContactPage {
     sequence,
     records,
     unexpectedOutsideWindow: [],
+    nextWindow: [],
     skipped: { repeated: 0, nextWindow: 0 },
     fetch: { requests: sequence, method: 'pages', signs: [], apiTotalResults: 2 },
   };
@@ -69,6 +70,8 @@ function deps(over: Partial<SyncDeps> & {
   const base: SyncDeps = {
     source: new FakeSource(),
     writer: new FakeWriter(),
+    // No neighbour is ever archived here: the boundary checks are tested end to end over s3rver.
+    manifests: { read: async () => undefined },
     state: new RecordingState(),
     normalize: (c) => ({ row: { conversation_id: c.value['Conversation ID'] }, conversationId: String(c.value['Conversation ID']), problems: [] }),
     log: {

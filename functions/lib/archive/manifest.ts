@@ -39,6 +39,23 @@ const ChangesSchema = z.strictObject({
   removed: count,
 });
 
+/**
+ * The hour's boundary seconds. The API's bounds are inclusive and second-precise, so a contact starting in the
+ * next hour's first second comes back for this hour too; it is left to the next hour, which should return it.
+ * Whether it does is checked, whichever hour is archived first, so nothing is lost if the start bound is not
+ * inclusive after all.
+ */
+const EdgeSchema = z.strictObject({
+  /** Conversation ids of this hour's contacts that started in its first second. */
+  firstSecond: z.array(z.string()),
+  /** Contacts returned for this hour that started in the next hour's first second, exactly as sent, until the next hour is checked. */
+  nextHour: z.array(z.strictObject({ conversationId: z.string().nullable(), raw: z.string() })),
+  /** Contacts of the previous hour's `nextHour` list that this hour's fetch lacked, added here. */
+  recovered: count,
+  /** Contacts of the next hour's first second that the (already archived) next hour lacks, kept here. */
+  keptHere: count,
+});
+
 /** What the API did while the hour was fetched; null for versions made without the API (prune, reprocess). */
 const FetchSchema = z.strictObject({
   /** `pages`: plain paging was trusted; `slices`: the result moved, the hour was read as one-page time slices. */
@@ -55,6 +72,7 @@ const FetchSchema = z.strictObject({
   unexpectedOutsideWindow: count,
   /** Contacts the normalizer flagged (kept, with null columns). */
   problems: count,
+  edge: EdgeSchema,
 });
 
 /** Schema of `_manifest.json`, version 2. */
@@ -97,6 +115,8 @@ export type Manifest = z.infer<typeof ManifestSchema>;
 export type ManifestObject = z.infer<typeof ManifestObjectSchema>;
 /** {@link Manifest.fetch}. */
 export type ManifestFetch = z.infer<typeof FetchSchema>;
+/** {@link ManifestFetch.edge}. */
+export type ManifestEdge = z.infer<typeof EdgeSchema>;
 /** {@link Manifest.changes}. */
 export type ManifestChanges = z.infer<typeof ChangesSchema>;
 

@@ -80,8 +80,8 @@ export async function* readWindow(
     if (coversWindow) apiTotalResults = Math.max(apiTotalResults ?? 0, envelope.totalResults);
     const records: ApiContact[] = [];
     const unexpected: string[] = [];
+    const edge: ApiContact[] = [];
     let repeated = 0;
-    let nextWindow = 0;
     for (const contact of envelope.results) {
       const key = recordKey(contact);
       if (seen.has(key)) {
@@ -91,7 +91,7 @@ export async function* readWindow(
       seen.add(key);
       const start = conversationStartOf(contact.value)?.getTime();
       if (start !== undefined && start >= endMs && start < endMs + SECOND_MS) {
-        nextWindow += 1;
+        edge.push(contact);
         continue;
       }
       if (start !== undefined && (start < startMs || start >= endMs)) unexpected.push(conversationIdOf(contact.value) ?? '');
@@ -101,7 +101,8 @@ export async function* readWindow(
       sequence: requests,
       records,
       unexpectedOutsideWindow: unexpected,
-      skipped: { repeated, nextWindow },
+      nextWindow: edge,
+      skipped: { repeated, nextWindow: edge.length },
       fetch: { requests, method, signs: [...signs], apiTotalResults },
     };
   };

@@ -3,7 +3,10 @@ import { METRICS } from '../metric-names';
 import type { Manifest, ManifestFetch } from '../archive/manifest';
 import type { ApiContact, ContactSource, FetchProgress, TimeWindow } from '../types';
 import type { SyncRequest } from './events';
+import { BoundaryTracker, readNeighbours } from './boundary';
 import { formatHour, HOUR_MS, hourWindow, planCatchUp, previousHour } from './windows';
+import type { ManifestReader } from '../archive/manifest-store';
+import { conversationIdOf } from '../kore/record';
 
 /** Where one window's rows go: a new version of the hour's partition, merged with the previous one (see archive/writer.ts). */
 export interface WindowWriter {
@@ -100,6 +103,8 @@ export class SyncFailedError extends ArchiveError {
 export interface SyncDeps {
   readonly source: ContactSource;
   readonly writer: WindowWriter;
+  /** Committed manifests of neighbouring hours, for the boundary second they share (see boundary.ts). */
+  readonly manifests: ManifestReader;
   readonly state: HourState;
   readonly normalize: Normalizer;
   readonly log: LogSink;
@@ -234,8 +239,31 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
   let unexpected = 0;
   let progress: FetchProgress = { requests: 0, method: 'pages', signs: [], apiTotalResults: undefined };
   const skipped = { repeated: 0, nextWindow: 0 };
+  let boundary: BoundaryTracker | undefined;
+
+  const normalizeAll = (contacts: readonly ApiContact[], tracker: BoundaryTracker): Readonly<Record<string, unknown>>[] => {
+    const batch: Readonly<Record<string, unknown>>[] = [];
+    for (const contact of contacts) {
+      const result = deps.normalize(contact, ctx);
+      if (result.problems.length > 0) {
+        problems += result.problems.length;
+        deps.log.warn('contact kept with null columns: it did not fit the schema', {
+          streamId,
+          hour: label,
+          conversationId: result.conversationId,
+          problems: result.problems,
+        });
+      }
+      tracker.noteRow(result.row);
+      batch.push(result.row);
+    }
+    fetched += batch.length;
+    return batch;
+  };
 
   async function* rows(): AsyncGenerator<Readonly<Record<string, unknown>>[]> {
+    const tracker = new BoundaryTracker(hour, await readNeighbours(deps.manifests, streamId, hour));
+    boundary = tracker;
     for await (const page of deps.source.fetchWindow(streamId, window, signal)) {
       progress = page.fetch;
       skipped.repeated += page.skipped.repeated;
@@ -244,22 +272,16 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
         unexpected += 1;
         deps.log.warn('contact kept although it started outside the hour: the API filtered on another time', { streamId, hour: label, conversationId });
       }
-      const batch: Readonly<Record<string, unknown>>[] = [];
-      for (const contact of page.records) {
-        const result = deps.normalize(contact, ctx);
-        if (result.problems.length > 0) {
-          problems += result.problems.length;
-          deps.log.warn('contact kept with null columns: it did not fit the schema', {
-            streamId,
-            hour: label,
-            conversationId: result.conversationId,
-            problems: result.problems,
-          });
-        }
-        batch.push(result.row);
-      }
-      fetched += batch.length;
-      yield batch;
+      yield normalizeAll([...page.records, ...tracker.keepOrPass(page.nextWindow)], tracker);
+    }
+    const missing = tracker.missingFromPrevious();
+    if (missing.length > 0) {
+      deps.log.warn('contacts the previous hour left to this one were not returned for it: added here (is the API start bound exclusive?)', {
+        streamId,
+        hour: label,
+        conversationIds: missing.map((c) => conversationIdOf(c.value) ?? ''),
+      });
+      yield normalizeAll(missing, tracker);
     }
   }
 
@@ -271,6 +293,7 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
     skipped: { ...skipped },
     unexpectedOutsideWindow: unexpected,
     problems,
+    edge: boundary?.edge() ?? { firstSecond: [], nextHour: [], recovered: 0, keptHere: 0 },
   });
 
   try {
@@ -278,6 +301,8 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
     deps.metrics.count(METRICS.pagesFetched, progress.requests);
     deps.metrics.count(METRICS.recordProblems, problems);
     deps.metrics.count(METRICS.unexpectedOutsideWindow, unexpected);
+    const edge = boundary?.edge();
+    if (edge !== undefined && edge.recovered + edge.keptHere > 0) deps.metrics.count(METRICS.boundaryRecovered, edge.recovered + edge.keptHere);
     if (progress.method === 'slices') {
       deps.metrics.count(METRICS.windowsSliced, 1);
       deps.log.warn('the result moved while it was paged; the hour was read as time slices', { streamId, hour: label, signs: progress.signs });

@@ -1,0 +1,98 @@
+/**
+ * The second two neighbouring hours share. The API's bounds are inclusive and second-precise (its docs: "the
+ * start date to include records"), so a contact starting in `[HH+1:00:00, HH+1:00:01)` comes back for hour HH
+ * too. It belongs to hour HH+1 and is left to it, but the archive does not take that on trust:
+ *
+ * - hour HH records those contacts, exactly as sent, in its manifest (`fetch.edge.nextHour`);
+ * - when HH+1 is archived, every one its own fetch lacks is added to it (`recovered`);
+ * - when HH+1 was archived first, HH checks HH+1's first-second ids and keeps any contact HH+1 lacks (`keptHere`).
+ *
+ * Either way, an API whose start bound is exclusive loses nothing, and the manifest and a metric say so.
+ */
+import type { ManifestReader } from '../archive/manifest-store';
+import type { ManifestEdge } from '../archive/manifest';
+import { formatTimestamp } from '../archive/schema';
+import { conversationIdOf } from '../kore/record';
+import type { ApiContact } from '../types';
+import { HOUR_MS } from './windows';
+
+/** What the neighbours of one hour say about the shared seconds. */
+export interface Neighbours {
+  /** The previous hour's `nextHour` contacts (empty when it is not archived). */
+  readonly fromPrevious: readonly ApiContact[];
+  /** Conversation ids of the next hour's first second, or undefined when the next hour is not archived yet. */
+  readonly nextFirstSecond: ReadonlySet<string> | undefined;
+}
+
+/** Reads both neighbours' manifests. */
+export async function readNeighbours(reader: ManifestReader, streamId: string, hour: Date): Promise<Neighbours> {
+  const [previous, next] = await Promise.all([
+    reader.read(streamId, new Date(hour.getTime() - HOUR_MS)),
+    reader.read(streamId, new Date(hour.getTime() + HOUR_MS)),
+  ]);
+  return {
+    fromPrevious: (previous?.fetch?.edge.nextHour ?? []).map((c) => ({ value: JSON.parse(c.raw) as Record<string, unknown>, text: c.raw })),
+    nextFirstSecond: next?.fetch === null || next?.fetch === undefined ? undefined : new Set(next.fetch.edge.firstSecond),
+  };
+}
+
+/** Follows one hour's fetch and decides where its boundary contacts go. */
+export class BoundaryTracker {
+  readonly #firstSecondPrefix: string;
+  readonly #fetched = new Set<string>();
+  readonly #firstSecond: string[] = [];
+  readonly #nextHour: ManifestEdge['nextHour'] = [];
+  #recovered = 0;
+  #keptHere = 0;
+
+  constructor(
+    hour: Date,
+    private readonly neighbours: Neighbours,
+  ) {
+    // Rows carry `conversation_start_time` as "YYYY-MM-DD HH:MM:SS.mmm"; its first 19 characters name the second.
+    this.#firstSecondPrefix = (formatTimestamp(hour) ?? '').slice(0, 19);
+  }
+
+  /** Notes a row written for this hour (its conversation id and start time columns). */
+  noteRow(row: Readonly<Record<string, unknown>>): void {
+    const id = row.conversation_id;
+    if (typeof id !== 'string' || id === '') return;
+    this.#fetched.add(id);
+    const start = row.conversation_start_time;
+    if (typeof start === 'string' && start.startsWith(this.#firstSecondPrefix)) this.#firstSecond.push(id);
+  }
+
+  /**
+   * Contacts of the next hour's first second this fetch returned: those the already archived next hour lacks
+   * are returned, to be kept here; the others are remembered for the next hour to check.
+   */
+  keepOrPass(contacts: readonly ApiContact[]): ApiContact[] {
+    const keep: ApiContact[] = [];
+    for (const contact of contacts) {
+      const id = conversationIdOf(contact.value) ?? null;
+      const next = this.neighbours.nextFirstSecond;
+      if (next !== undefined && (id === null || !next.has(id))) {
+        this.#keptHere += 1;
+        keep.push(contact);
+      } else {
+        this.#nextHour.push({ conversationId: id, raw: contact.text });
+      }
+    }
+    return keep;
+  }
+
+  /** Once the fetch is done: the previous hour's boundary contacts this fetch lacked, to be added here. */
+  missingFromPrevious(): ApiContact[] {
+    const missing = this.neighbours.fromPrevious.filter((c) => {
+      const id = conversationIdOf(c.value);
+      return id === undefined || !this.#fetched.has(id);
+    });
+    this.#recovered = missing.length;
+    return missing;
+  }
+
+  /** The manifest's `fetch.edge`. */
+  edge(): ManifestEdge {
+    return { firstSecond: [...this.#firstSecond], nextHour: [...this.#nextHour], recovered: this.#recovered, keptHere: this.#keptHere };
+  }
+}
