@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { normalizeContact } from './archive/normalize';
+import { createNormalizer } from './archive/normalize';
 import { S3StateStore } from './archive/state';
 import { ArchiveWriter } from './archive/writer';
 import { createS3Client } from './aws/s3-client';
@@ -80,6 +80,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
     maxRecordsPerObject: config.maxRecordsPerObject,
     logger: logSink(logger),
   });
+  const normalizer = createNormalizer({ aliases: config.columnAliases });
   const state = new S3StateStore({ s3, bucket: config.bucket, prefix: config.prefix });
 
   return {
@@ -105,7 +106,8 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
           source: client,
           writer,
           state,
-          normalize: normalizeContact,
+          // Until the client yields each contact's exact text (ApiContact), its JSON stands in for it.
+          normalize: (raw, ctx) => normalizer.normalize({ value: raw, text: JSON.stringify(raw) }, ctx),
           log: logSink(logger),
           metrics,
           streamIds: config.streamIds,

@@ -11,6 +11,12 @@ export interface TimeWindow {
 /** A contact exactly as the Kore API returned it (keys with spaces and all). */
 export type RawContact = Record<string, unknown>;
 
+/** A contact as the API sent it: the parsed value and its exact JSON text (a slice of the response body). */
+export interface ApiContact {
+  readonly value: RawContact;
+  readonly text: string;
+}
+
 /** One validated page of the raw-data API. */
 export interface ContactPage {
   /** 1-based sequence number of this page within the fetch of one window (across verification passes). */

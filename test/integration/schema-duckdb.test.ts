@@ -19,6 +19,7 @@ import {
   readJsonSql,
   type ArchiveDb,
 } from '../../tools/duckdb';
+import { apiContact } from '../support/contacts';
 
 function fixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
@@ -45,8 +46,8 @@ let expected: ArchiveRow[];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'schema-duckdb-'));
   // Two partitions, as the writer lays them out; hour=05 checks the leading zero survives.
-  const partA = [...current, ...edge].map((raw) => normalizeContact(raw, ctx('2026-05-02T05:00:00Z')).row);
-  const partB = previous.map((raw) => normalizeContact(raw, ctx('2026-03-23T10:00:00Z')).row);
+  const partA = [...current, ...edge].map((raw) => normalizeContact(apiContact(raw), ctx('2026-05-02T05:00:00Z')).row);
+  const partB = previous.map((raw) => normalizeContact(apiContact(raw), ctx('2026-03-23T10:00:00Z')).row);
   expected = [...partA, ...partB];
   writeLines(join(dir, 'contacts/stream_id=st-demo/dt=2026-05-02/hour=05/part-00000.jsonl.gz'), partA.map((r) => JSON.stringify(r)));
   writeLines(join(dir, 'contacts/stream_id=st-demo/dt=2026-03-23/hour=10/part-00000.jsonl.gz'), partB.map((r) => JSON.stringify(r)));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeContact } from '../../functions/lib/archive/normalize';
+import { apiContact } from '../support/contacts';
 import { conversationIdOf, conversationStartOf, recordKey } from '../../functions/lib/kore/record';
 
 describe('record helpers', () => {
@@ -14,7 +15,7 @@ describe('record helpers', () => {
     const raw = { conversation_id: 'c-3', conversation_start_time: '2026-05-02T13:01:34.000Z' };
     expect(conversationIdOf(raw)).toBe('c-3');
     expect(conversationStartOf(raw)?.toISOString()).toBe('2026-05-02T13:01:34.000Z');
-    const normalized = normalizeContact(raw, {
+    const normalized = normalizeContact(apiContact(raw), {
       streamId: 'st-1',
       window: { start: new Date('2026-05-02T13:00:00Z'), end: new Date('2026-05-02T14:00:00Z') },
       runId: 'run-1',

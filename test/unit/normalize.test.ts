@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeContact, type IngestContext, type NormalizeResult } from '../../functions/lib/archive/normalize';
 import { COLUMNS, COLUMN_SPECS, TIMESTAMP_FORMAT } from '../../functions/lib/archive/schema';
 import type { RawContact } from '../../functions/lib/types';
+import { apiContact } from '../support/contacts';
 
 function fixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
@@ -28,7 +29,7 @@ const ctx: IngestContext = {
 const API_COLUMNS = COLUMN_SPECS.filter((c) => c.origin === 'api').map((c) => c.name);
 
 function normalize(raw: RawContact): NormalizeResult {
-  return normalizeContact(raw, ctx);
+  return normalizeContact(apiContact(raw), ctx);
 }
 
 /** Fails on anything JSON.stringify would not write faithfully (Date, BigInt, undefined, NaN, functions). */
