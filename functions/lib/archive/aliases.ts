@@ -18,7 +18,7 @@ export type ColumnAliases = Readonly<Record<string, readonly string[]>>;
 /** No aliases. */
 export const NO_ALIASES: ColumnAliases = Object.freeze({});
 
-const EXAMPLE = '{"audit_status": ["Audit State"], "agents.agent_id": ["Agent ID"]}';
+const EXAMPLE = '{"audit_status": ["Audit State"], "agents.agent_id": ["Agent Key"]}';
 
 /** What an alias target resolves to: the type read there and the keys the schema already reads it from. */
 interface Target {
