@@ -8,7 +8,10 @@
  * exactly the column names below, in this order. Partition keys live in the object key, not in the lines.
  */
 
-/** Bumped whenever a column is added, removed or changes type. Written into every manifest. */
+/**
+ * The version of the columns below, recorded in schema-history.ts. Columns are only appended (see the rules
+ * there); each change is a new version. Written into every row and manifest, and output by the stack.
+ */
 export const SCHEMA_VERSION = 1;
 
 /** One table column: Athena/Glue (Hive) type string and a short description for docs and Glue. */
