@@ -3,18 +3,13 @@ import { SCHEMA_VERSION } from '../../functions/lib/archive/schema';
 import { ENV, loadConfig } from '../../functions/lib/config';
 import { ConfigError } from '../../functions/lib/errors';
 import { parseInfraConfig } from '../../infra/config';
+import { thrownBy } from '../support/errors';
 import { exampleConfig, onlyResource, synthesize, type Synthesized } from './support/synth';
 
 const aliases = { audit_status: ['Audit State'], 'agents.agent_id': 'Agent Key' };
 
 function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
+  return thrownBy(fn, ConfigError);
 }
 
 describe('infra configuration: columnAliases', () => {

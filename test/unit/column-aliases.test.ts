@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/lib/config';
 import { ConfigError } from '../../functions/lib/errors';
+import { thrownBy } from '../support/errors';
 
 const base = { ARCHIVE_BUCKET: 'b', KORE_SECRET_ID: 'kore/conn', KORE_STREAM_IDS: 'st-1' };
 
 function errorOf(aliases: string): ConfigError {
-  try {
-    loadConfig({ ...base, ARCHIVE_COLUMN_ALIASES: aliases });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected loadConfig to throw');
+  return thrownBy(() => loadConfig({ ...base, ARCHIVE_COLUMN_ALIASES: aliases }), ConfigError);
 }
 
 describe('ARCHIVE_COLUMN_ALIASES', () => {

@@ -7,6 +7,7 @@ import { COLUMNS, SCHEMA_VERSION } from '../../functions/lib/archive/schema';
 import { StoredRowError } from '../../functions/lib/errors';
 import type { RawContact } from '../../functions/lib/types';
 import { apiContact } from '../support/contacts';
+import { thrownBy } from '../support/errors';
 
 const ctx: IngestContext = {
   streamId: 'st-demo',
@@ -73,14 +74,8 @@ describe('rebuildRow', () => {
     ['{"conversation_id": "SECRET-VALUE"}', 'an archived line has no raw contact text'],
     ['{"raw": "{\\"SECRET-VALUE\\": "}', 'the raw text of an archived line is not valid JSON'],
   ])('refuses %s naming the problem, never the content', (line, message) => {
-    let caught: unknown;
-    try {
-      rebuildRow(line, plain);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(StoredRowError);
-    expect((caught as Error).message).toContain(message);
-    expect((caught as Error).message).not.toContain('SECRET');
+    const error = thrownBy(() => rebuildRow(line, plain), StoredRowError);
+    expect(error.message).toContain(message);
+    expect(error.message).not.toContain('SECRET');
   });
 });
