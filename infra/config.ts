@@ -221,6 +221,12 @@ const rawSchema = z
     requestTimeoutMs: optional(z.int({ error: 'must be an integer number of milliseconds' })),
     maxAttempts: optional(z.int({ error: 'must be an integer' })),
     maxCatchUpHours: optional(z.int({ error: 'must be an integer' })),
+    // Shape only here; the function's own parser checks the columns and keys (see checkAgainstFunction).
+    columnAliases: optional(
+      z.record(z.string(), z.union([z.string(), z.array(z.string())]), {
+        error: 'must be an object of column (or column.field) to source keys, e.g. {"audit_status": ["Audit State"]}',
+      }),
+    ),
   })
   .strict()
   .refine((c) => !(c.createKmsKey && c.kmsKeyArn !== undefined), {
@@ -243,6 +249,7 @@ const FUNCTION_SETTINGS = {
   maxAttempts: ENV.maxAttempts,
   maxCatchUpHours: ENV.maxCatchUpHours,
   refreshLagHours: ENV.refreshLagHours,
+  columnAliases: ENV.columnAliases,
 } as const satisfies Partial<Record<keyof RawConfig, string>>;
 
 /** Which context key feeds each variable, to name the key when the function's own check refuses a value. */
@@ -273,8 +280,8 @@ function environmentOf(raw: RawConfig): Record<string, string> {
   for (const [key, variable] of Object.entries(FUNCTION_SETTINGS) as [keyof typeof FUNCTION_SETTINGS, string][]) {
     const value = raw[key];
     // An empty list (refreshLagHours: []) is "off": leave the variable out rather than set it empty.
-    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-    env[variable] = Array.isArray(value) ? value.join(',') : String(value);
+    if (value === undefined || (typeof value === 'object' && Object.keys(value).length === 0)) continue;
+    env[variable] = Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   return env;
 }

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { SCHEMA_VERSION } from '../functions/lib/archive/schema';
 import type { ArchiveInfraConfig } from './config';
 import { Alarms } from './constructs/alarms';
 import { ArchiveBucket } from './constructs/archive-bucket';
@@ -103,6 +104,10 @@ export class KoreQaArchiveStack extends Stack {
     new CfnOutput(this, 'GlueTable', {
       description: 'Glue database.table to query',
       value: `${config.glueDatabaseName}.${config.glueTableName}`,
+    });
+    new CfnOutput(this, 'SchemaVersion', {
+      description: 'Version of the contacts table schema (columns are only appended; see docs/schema.md)',
+      value: String(SCHEMA_VERSION),
     });
     new CfnOutput(this, 'AthenaWorkGroup', { description: 'Athena workgroup to run queries in', value: this.queries.workgroup.ref });
     new CfnOutput(this, 'DeadLetterQueueUrl', { description: 'Failed runs', value: this.sync.deadLetterQueue.queueUrl });

@@ -1,3 +1,4 @@
+import { NO_ALIASES, parseColumnAliases, type ColumnAliases } from './archive/aliases';
 import { isKeySafeId } from './archive/layout';
 import { ConfigError } from './errors';
 
@@ -20,6 +21,7 @@ export const ENV = {
   archiveStart: 'ARCHIVE_START',
   maxCatchUpHours: 'ARCHIVE_MAX_CATCHUP_HOURS',
   refreshLagHours: 'ARCHIVE_REFRESH_LAG_HOURS',
+  columnAliases: 'ARCHIVE_COLUMN_ALIASES',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
 } as const;
 
@@ -47,6 +49,11 @@ export interface SyncConfig {
    * contacts, evaluations and audits that reach the API late replace the early snapshot. Empty = off.
    */
   readonly refreshLagHours: readonly number[];
+  /**
+   * Extra source keys per column (or `column.field`), JSON in the environment, e.g.
+   * `{"audit_status": ["Audit State"]}`: a renamed key is typed again on the next run. Empty = none.
+   */
+  readonly columnAliases: ColumnAliases;
   /** A custom S3 endpoint (s3rver, MinIO): path-style addressing is used when set. */
   readonly s3Endpoint: string | undefined;
 }
@@ -153,6 +160,9 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     });
   if (new Set(refreshLagHours).size !== refreshLagHours.length) throw new ConfigError(ENV.refreshLagHours, 'lists a lag twice');
 
+  const aliasesText = read(env, ENV.columnAliases);
+  const columnAliases = aliasesText === undefined ? NO_ALIASES : parseColumnAliases(aliasesText, ENV.columnAliases);
+
   const s3Endpoint = read(env, ENV.s3Endpoint);
   if (s3Endpoint !== undefined && !URL.canParse(s3Endpoint)) throw new ConfigError(ENV.s3Endpoint, 'must be a URL');
 
@@ -171,6 +181,7 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     archiveStart,
     maxCatchUpHours: integer(env, ENV.maxCatchUpHours, 24, 1, 24 * 31),
     refreshLagHours: Object.freeze([...refreshLagHours].sort((a, b) => a - b)),
+    columnAliases,
     s3Endpoint,
   });
 }

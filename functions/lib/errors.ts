@@ -81,3 +81,8 @@ export class RetryExhaustedError extends ArchiveError {
 export class ArchiveWriteError extends ArchiveError {
   override readonly name: string = 'ArchiveWriteError';
 }
+
+/** A stored archive line cannot be rebuilt (not a JSON object, or no `raw` contact text in it). */
+export class StoredRowError extends ArchiveError {
+  override readonly name: string = 'StoredRowError';
+}

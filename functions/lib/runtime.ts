@@ -3,8 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { normalizeContact } from './archive/normalize';
 import { S3ManifestReader } from './archive/manifest-store';
+import { createNormalizer } from './archive/normalize';
 import { S3StateStore } from './archive/state';
 import { ArchiveWriter } from './archive/writer';
 import { createS3Client } from './aws/s3-client';
@@ -80,6 +80,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
     prefix: config.prefix,
     logger: logSink(logger),
   });
+  const normalizer = createNormalizer({ aliases: config.columnAliases });
   const state = new S3StateStore({ s3, bucket: config.bucket, prefix: config.prefix });
   const manifests = new S3ManifestReader({ s3, bucket: config.bucket, prefix: config.prefix });
 
@@ -107,7 +108,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
           writer,
           manifests,
           state,
-          normalize: normalizeContact,
+          normalize: (contact, ctx) => normalizer.normalize(contact, ctx),
           log: logSink(logger),
           metrics,
           streamIds: config.streamIds,

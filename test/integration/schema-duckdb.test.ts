@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiContact } from '../support/contacts';
 import { normalizeContact, type ArchiveRow, type IngestContext } from '../../functions/lib/archive/normalize';
 import { COLUMNS, PARTITION_KEYS, duckdbColumns } from '../../functions/lib/archive/schema';
 import type { RawContact } from '../../functions/lib/types';
@@ -20,6 +19,7 @@ import {
   readJsonSql,
   type ArchiveDb,
 } from '../../tools/duckdb';
+import { apiContact } from '../support/contacts';
 
 function fixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;

@@ -1,6 +1,10 @@
 import type { ApiContact, RawContact } from '../../functions/lib/types';
 
-/** A contact as the client would hand it on: the value and, unless given, its JSON text. */
-export function apiContact(value: RawContact, text: string = JSON.stringify(value)): ApiContact {
-  return { value, text };
+/**
+ * A contact as the client yields it. From text: parsed, the text kept exactly. From a value: its JSON is the
+ * text (what the API sends for the samples, minus their indentation).
+ */
+export function apiContact(input: string | RawContact): ApiContact {
+  if (typeof input === 'string') return { value: JSON.parse(input) as RawContact, text: input };
+  return { value: input, text: JSON.stringify(input) };
 }

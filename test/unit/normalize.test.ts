@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { apiContact } from '../support/contacts';
 import { normalizeContact, type IngestContext, type NormalizeResult } from '../../functions/lib/archive/normalize';
 import { COLUMNS, COLUMN_SPECS, TIMESTAMP_FORMAT } from '../../functions/lib/archive/schema';
 import type { RawContact } from '../../functions/lib/types';
+import { apiContact } from '../support/contacts';
 
 function fixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;

@@ -1,22 +1,21 @@
 /**
- * Turns a raw contact into one archive row whose every value agrees with the column types declared in
- * schema.ts. Nothing is ever dropped: a value that does not fit its type becomes null, a problem naming
- * the column (or struct field) and the kind of misfit is recorded, and the `raw` column keeps the contact
- * exactly as the API returned it. Problems never contain the offending value, so they are safe to log.
+ * Turns a contact into one archive row whose every value agrees with the column types declared in
+ * schema.ts. Nothing is ever dropped: the `raw` column is the contact's exact JSON text as the API sent it;
+ * a value that does not fit its type becomes null and a problem names the column (or struct field) and the
+ * kind of misfit; a key the schema does not map is reported as drift (its path, never its value). Problems
+ * and drift never contain a value, so they are safe to log.
+ *
+ * The schema (with the operator's aliases) is compiled once per {@link createNormalizer}: source keys are
+ * put in matching form once, an object is indexed only for keys not spelled exactly as declared, and
+ * problem paths are rendered only when a problem occurs.
  */
-import { parseApiTimestamp } from '../kore/dates';
-import { keyForm } from '../kore/record';
 import type { ApiContact, TimeWindow } from '../types';
-import {
-  COLUMN_SPECS,
-  SCHEMA_VERSION,
-  formatTimestamp,
-  type ColumnSpec,
-  type ColumnType,
-  type NumberType,
-  type SourceKey,
-  type StructType,
-} from './schema';
+import { NO_ALIASES, aliasesOf, type ColumnAliases } from './aliases';
+import { Pass, coerce, type At, type FieldPlan, type Plan } from './coerce';
+import type { ContactDrift } from './drift';
+import { COMPUTED_FIELDS, RESHAPED_COLUMNS } from './reshape';
+import { COLUMN_SPECS, SCHEMA_VERSION, type ColumnSpec, type ColumnType } from './schema';
+import { KeyScope, KeyView, isPlainObject, type CompiledKey } from './source-keys';
 
 /** Who archived a contact and for which window; fills the ingestion columns. */
 export interface IngestContext {
@@ -29,248 +28,139 @@ export interface IngestContext {
 /** One line of the archive: keys are exactly the schema's column names, in order; absent values are null. */
 export type ArchiveRow = Readonly<Record<string, unknown>>;
 
-/** The row of one contact, its conversation id (for logs) and what did not fit the schema. */
+/** The row of one contact, its conversation id (for logs), what did not fit the schema and what it lacks. */
 export interface NormalizeResult {
   readonly row: ArchiveRow;
   readonly conversationId: string | undefined;
   /** e.g. `kore_evaluation_score: not a number`, `agents[0].agent_start_time: not a valid timestamp`. */
   readonly problems: readonly string[];
+  readonly drift: ContactDrift;
 }
 
-type PlainObject = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is PlainObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Normalizes contacts with one compiled schema (and its aliases). */
+export interface ContactNormalizer {
+  /** A contact fetched by a run: the ingestion columns come from `ctx`. */
+  readonly normalize: (contact: ApiContact, ctx: IngestContext) => NormalizeResult;
+  /**
+   * A contact archived before (see reprocess.ts): the ingestion columns are taken from `stored` as they
+   * are (null when absent), except `schema_version`, which names the schema the row is now derived with.
+   */
+  readonly rebuild: (contact: ApiContact, stored: Readonly<Record<string, unknown>>) => NormalizeResult;
 }
 
-/** Reads keys of one object by their {@link keyForm}; the first key of the object wins on a clash. */
-class KeyIndex {
-  private readonly byForm = new Map<string, unknown>();
+/** A source of an `api` column: a key of the contact, or a key inside an object under one. */
+type Source =
+  | { readonly key: CompiledKey }
+  | { readonly key: CompiledKey; readonly nested: NestedScope; readonly inner: CompiledKey };
 
-  constructor(object: PlainObject) {
-    for (const [key, value] of Object.entries(object)) {
-      const form = keyForm(key);
-      if (!this.byForm.has(form)) this.byForm.set(form, value);
-    }
-  }
-
-  /** The value of the first source key (or key path) present, or undefined. */
-  read(keys: readonly SourceKey[]): unknown {
-    for (const key of keys) {
-      const value = typeof key === 'string' ? this.byForm.get(keyForm(key)) : this.readPath(key);
-      if (value !== undefined) return value;
-    }
-    return undefined;
-  }
-
-  private readPath(path: readonly string[]): unknown {
-    const [first, ...rest] = path;
-    if (first === undefined) return undefined;
-    const value = this.byForm.get(keyForm(first));
-    if (rest.length === 0) return value;
-    return isPlainObject(value) ? new KeyIndex(value).readPath(rest) : undefined;
-  }
+/** The keys known inside an object the normalizer reads through (e.g. `Configured_Intents`). */
+interface NestedScope {
+  readonly scope: KeyScope;
+  /** Unknown keys inside are reported as `prefix + key`, e.g. `configured_intents.`. */
+  readonly prefix: string;
 }
 
-/** Text the API uses for "no value" in typed fields. */
-const NO_VALUE = new Set(['', 'na', 'n/a', 'null']);
-
-function isNoValue(value: string): boolean {
-  return NO_VALUE.has(value.trim().toLowerCase());
+interface CompiledColumn {
+  readonly spec: ColumnSpec;
+  readonly plan: Plan;
+  readonly sources: readonly Source[];
+  readonly nested: NestedScope | undefined;
 }
 
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INT_MIN = -(2 ** 31);
-const INT_MAX = 2 ** 31 - 1;
-
-/** Collects problems; every path starts with a column name. */
-class Problems {
-  readonly list: string[] = [];
-  add(path: string, kind: string): null {
-    this.list.push(`${path}: ${kind}`);
-    return null;
-  }
+interface CompiledSchema {
+  readonly top: KeyScope;
+  readonly columns: readonly CompiledColumn[];
 }
 
-function coerceNumber(type: NumberType, value: unknown, path: string, problems: Problems): number | null {
-  let n: number;
-  if (typeof value === 'number') {
-    n = value;
-  } else if (typeof value === 'string') {
-    if (isNoValue(value)) return null;
-    let text = value.trim();
-    const unit = type.units.find((u) => text.toLowerCase().endsWith(u.toLowerCase()));
-    if (unit !== undefined) text = text.slice(0, text.length - unit.length).trim();
-    if (!DECIMAL.test(text)) return problems.add(path, 'not a number');
-    n = Number(text);
-  } else {
-    return problems.add(path, 'not a number');
-  }
-  if (!Number.isFinite(n)) return problems.add(path, 'not a finite number');
-  if (type.kind === 'double') return n;
-  if (!Number.isInteger(n)) return problems.add(path, 'not a whole number');
-  if (type.kind === 'int' ? n < INT_MIN || n > INT_MAX : !Number.isSafeInteger(n)) {
-    return problems.add(path, `out of range for ${type.kind}`);
-  }
-  // JSON has no negative zero; keep the line's text and the value in agreement.
-  return n === 0 ? 0 : n;
-}
-
-function coerceBoolean(value: unknown, path: string, problems: Problems): boolean | null {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string') {
-    const text = value.trim().toLowerCase();
-    if (text === 'true') return true;
-    if (text === 'false') return false;
-    if (isNoValue(text)) return null;
-  }
-  return problems.add(path, 'not a boolean');
-}
-
-function coerceTimestamp(value: unknown, path: string, problems: Problems): string | null {
-  if (typeof value === 'string' && isNoValue(value)) return null;
-  if (typeof value !== 'string' && typeof value !== 'number') return problems.add(path, 'not a valid timestamp');
-  const date = parseApiTimestamp(value);
-  if (date === undefined) return problems.add(path, 'not a valid timestamp');
-  return formatTimestamp(date) ?? problems.add(path, 'timestamp out of range');
-}
-
-function coerceStruct(type: StructType, value: unknown, path: string, problems: Problems): PlainObject | null {
-  if (!isPlainObject(value)) return problems.add(path, 'not an object');
-  const index = new KeyIndex(value);
-  const out: PlainObject = {};
-  for (const field of type.fields) {
-    out[field.name] = coerce(field.type, index.read(field.from), `${path}.${field.name}`, problems);
-  }
-  return out;
-}
-
-/**
- * Coerces a value to a DSL type. Absent and null values are null; a value that does not fit is null and
- * adds a problem. Lossless conversions (a number given as text, a number in a text column) are not problems.
- */
-function coerce(type: ColumnType, value: unknown, path: string, problems: Problems): unknown {
-  if (value === undefined || value === null) return null;
+function compileType(type: ColumnType, at: At, address: string, depth: number, aliases: ColumnAliases): Plan {
   switch (type.kind) {
-    case 'string':
-      if (typeof value === 'string') return value;
-      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-      return type.stringifyObjects ? JSON.stringify(value) : problems.add(path, 'not a string');
-    case 'json':
-      return JSON.stringify(value);
-    case 'int':
-    case 'bigint':
-    case 'double':
-      return coerceNumber(type, value, path, problems);
-    case 'boolean':
-      return coerceBoolean(value, path, problems);
-    case 'timestamp':
-      return coerceTimestamp(value, path, problems);
     case 'array':
-      if (!Array.isArray(value)) return problems.add(path, 'not an array');
-      return value.map((element, i) => coerce(type.element, element, `${path}[${i}]`, problems));
-    case 'struct':
-      return coerceStruct(type, value, path, problems);
-    case 'map': {
-      if (!isPlainObject(value)) return problems.add(path, 'not an object');
-      const out: PlainObject = {};
-      // Map keys are data, not schema names, so problems name the map and not the key.
-      for (const [key, entry] of Object.entries(value)) out[key] = coerce(type.value, entry, `${path}{}`, problems);
-      return out;
+      return {
+        kind: 'array',
+        depth,
+        at,
+        element: compileType(type.element, { column: at.column, template: `${at.template}[]` }, address, depth + 1, aliases),
+      };
+    case 'map':
+      return { kind: 'map', at, value: compileType(type.value, { column: at.column, template: `${at.template}{}` }, address, depth, aliases) };
+    case 'struct': {
+      const scope = new KeyScope();
+      const fields = type.fields.map((field): FieldPlan => {
+        const fieldAddress = `${address}.${field.name}`;
+        const plan = compileType(field.type, { column: at.column, template: `${at.template}.${field.name}` }, fieldAddress, depth, aliases);
+        const computed = COMPUTED_FIELDS[fieldAddress];
+        if (computed !== undefined) return { name: field.name, plan, keys: [], compute: computed(scope) };
+        const spellings = [...field.from.map((key) => plainKey(key, fieldAddress)), ...aliasesOf(aliases, fieldAddress)];
+        return { name: field.name, plan, keys: spellings.map((s) => scope.declare(s)) };
+      });
+      return { kind: 'struct', scope, fields, prefix: `${at.template}.`, at };
     }
+    default:
+      return { kind: 'value', type, at };
   }
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Reshaping of the columns whose API shape differs from their table shape
-// ---------------------------------------------------------------------------------------------------------
-
-/** Gives each generated intent a `kind` (`intent` or `topic`, after the key that carries its text). */
-function reshapeGeneratedIntents(value: unknown): unknown {
-  if (!Array.isArray(value)) return value;
-  return value.map((entry: unknown) => {
-    if (!isPlainObject(entry)) return entry;
-    const index = new KeyIndex(entry);
-    const kind = index.read(['intent']) !== undefined ? 'intent' : index.read(['topic']) !== undefined ? 'topic' : null;
-    return { ...entry, kind };
-  });
+function plainKey(key: string | readonly string[], address: string): string {
+  // A schema-author error, caught by every normalize test.
+  if (typeof key !== 'string') throw new Error(`normalize: a key path is only supported for a column, not for ${address}`);
+  return key;
 }
 
-function childList(index: KeyIndex, key: string, path: string, problems: Problems): readonly unknown[] {
-  const value = index.read([key]);
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value;
-  problems.add(path, 'not an array');
-  return [];
-}
-
-/**
- * Flattens the configured taxonomy (L1 topics holding L2 topics holding L3 topics) into one entry per
- * deepest path, so analysts can GROUP BY l1/l2/l3 with a single UNNEST. A level without children yields
- * one entry with the lower levels null. Values stay as the API gave them; coercion types them afterwards.
- */
-function flattenConfiguredIntents(value: unknown, problems: Problems): unknown {
-  if (value === undefined || value === null) return null;
-  if (!isPlainObject(value)) return problems.add('configured_intents', 'not an object');
-  const rootIndex = new KeyIndex(value);
-  const topics = rootIndex.read(['topics']);
-  if (topics === undefined || topics === null) return null;
-  if (!Array.isArray(topics)) return problems.add('configured_intents.topics', 'not an array');
-
-  const rows: unknown[] = [];
-  topics.forEach((l1: unknown, i) => {
-    const l1Path = `configured_intents.topics[${i}]`;
-    if (!isPlainObject(l1)) {
-      problems.add(l1Path, 'not an object');
-      rows.push(null);
-      return;
+/** Compiles the schema with the aliases: every key declared once, in matching form. */
+function compile(aliases: ColumnAliases): CompiledSchema {
+  const top = new KeyScope();
+  const nestedByForm = new Map<string, NestedScope>();
+  const nestedUnder = (key: CompiledKey, column: string): NestedScope => {
+    let nested = nestedByForm.get(key.form);
+    if (nested === undefined) {
+      // The first column reading inside the object names it in the drift report.
+      nested = { scope: new KeyScope(), prefix: `${column}.` };
+      nestedByForm.set(key.form, nested);
     }
-    const l1Index = new KeyIndex(l1);
-    const level1 = { l1_topic: l1Index.read(['topic_name', 'name']), l1_confidence: l1Index.read(['confidence_score', 'confidence']) };
-    const l2s = childList(l1Index, 'l2_topics', `${l1Path}.l2_topics`, problems);
-    if (l2s.length === 0) rows.push(level1);
-    l2s.forEach((l2: unknown, j) => {
-      const l2Path = `${l1Path}.l2_topics[${j}]`;
-      if (!isPlainObject(l2)) {
-        problems.add(l2Path, 'not an object');
-        rows.push(level1);
-        return;
-      }
-      const l2Index = new KeyIndex(l2);
-      const level2 = {
-        ...level1,
-        l2_topic: l2Index.read(['topic_name', 'name']),
-        l2_confidence: l2Index.read(['confidence_score', 'confidence']),
-      };
-      const l3s = childList(l2Index, 'l3_topics', `${l2Path}.l3_topics`, problems);
-      if (l3s.length === 0) rows.push(level2);
-      l3s.forEach((l3: unknown, k) => {
-        if (!isPlainObject(l3)) {
-          problems.add(`${l2Path}.l3_topics[${k}]`, 'not an object');
-          rows.push(level2);
-          return;
-        }
-        const l3Index = new KeyIndex(l3);
-        rows.push({
-          ...level2,
-          l3_topic: l3Index.read(['topic_name', 'name']),
-          l3_confidence: l3Index.read(['confidence_score', 'confidence']),
-          l3_sentiment: l3Index.read(['sentiment']),
-          l3_resolution: l3Index.read(['resolution']),
-        });
-      });
+    return nested;
+  };
+
+  const columns = COLUMN_SPECS.map((spec): CompiledColumn => {
+    const plan = compileType(spec.type, { column: spec.name, template: spec.name }, spec.name, 0, aliases);
+    const sources = [...spec.from, ...aliasesOf(aliases, spec.name)].map((from): Source => {
+      if (typeof from === 'string') return { key: top.declare(from) };
+      const [outer, inner, ...rest] = from;
+      if (outer === undefined || inner === undefined || rest.length > 0) throw new Error(`normalize: key paths of ${spec.name} must have two keys`);
+      const key = top.declare(outer);
+      const nested = nestedUnder(key, spec.name);
+      return { key, nested, inner: nested.scope.declare(inner) };
     });
+    const reshaper = RESHAPED_COLUMNS[spec.name];
+    let nested: NestedScope | undefined;
+    if (reshaper !== undefined) {
+      const first = sources[0];
+      if (first === undefined) throw new Error(`normalize: reshaped column ${spec.name} has no source key`);
+      nested = nestedUnder(first.key, spec.name);
+      for (const key of reshaper.rootKeys) nested.scope.declare(key);
+    }
+    return { spec, plan, sources, nested };
   });
-  return rows;
+  return { top, columns };
 }
 
-/** Columns whose API value is reshaped before it is coerced to the column's type. */
-const RESHAPED_COLUMNS: Readonly<Record<string, (value: unknown, problems: Problems) => unknown>> = Object.freeze({
-  generated_intents: (value: unknown) => reshapeGeneratedIntents(value),
-  configured_intents: flattenConfiguredIntents,
-});
+function readSource(sources: readonly Source[], view: KeyView, pass: Pass): unknown {
+  for (const source of sources) {
+    let value = view.get(source.key);
+    if ('nested' in source) {
+      value = isPlainObject(value) ? source.nested.scope.view(value, source.nested.prefix, pass.unknownKeys).get(source.inner) : undefined;
+    }
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
 
-function ingestionValue(name: string, ctx: IngestContext): unknown {
+function apiValue(column: CompiledColumn, view: KeyView, pass: Pass): unknown {
+  const value = readSource(column.sources, view, pass);
+  const reshaper = RESHAPED_COLUMNS[column.spec.name];
+  return reshaper !== undefined && column.nested !== undefined ? reshaper.reshape(value, pass, column.nested) : value;
+}
+
+function freshIngestionValue(name: string, ctx: IngestContext): unknown {
   switch (name) {
     case 'archived_at':
       return ctx.archivedAt.getTime();
@@ -288,40 +178,50 @@ function ingestionValue(name: string, ctx: IngestContext): unknown {
   }
 }
 
-function sourceValue(spec: ColumnSpec, raw: unknown, index: KeyIndex, ctx: IngestContext, problems: Problems): unknown {
-  switch (spec.origin) {
-    case 'contact':
-      return raw;
-    case 'ingestion':
-      return ingestionValue(spec.name, ctx);
-    case 'api': {
-      const value = index.read(spec.from);
-      const reshape = RESHAPED_COLUMNS[spec.name];
-      return reshape ? reshape(value, problems) : value;
-    }
-  }
-}
+const EMPTY_VIEW = new KeyView({}, undefined);
 
-/**
- * Normalizes one contact into an archive row (see the module comment). Pure and synchronous; the output is
- * plain JSON data (no Date, no BigInt), so `JSON.stringify(row)` is the line to write.
- */
-export function normalizeContact(apiContact: ApiContact, ctx: IngestContext): NormalizeResult {
-  const problems = new Problems();
-  const contact: unknown = apiContact.value;
-  if (!isPlainObject(contact)) problems.add('contact', 'not an object');
-  const index = new KeyIndex(isPlainObject(contact) ? contact : {});
+function run(schema: CompiledSchema, contact: ApiContact, ingestion: (column: CompiledColumn, pass: Pass) => unknown): NormalizeResult {
+  const pass = new Pass();
+  const value: unknown = contact.value;
+  let view = EMPTY_VIEW;
+  if (isPlainObject(value)) view = schema.top.view(value, '', pass.unknownKeys);
+  else pass.problemAt('', 'contact', 'not an object');
 
   const row: Record<string, unknown> = {};
-  for (const spec of COLUMN_SPECS) {
-    row[spec.name] = coerce(spec.type, sourceValue(spec, contact, index, ctx, problems), spec.name, problems);
+  for (const column of schema.columns) {
+    const { name, origin } = column.spec;
+    if (origin === 'contact') row[name] = contact.text;
+    else if (origin === 'ingestion') row[name] = ingestion(column, pass);
+    else row[name] = coerce(column.plan, apiValue(column, view, pass), pass);
   }
-  // The contact exactly as sent: a re-serialisation could change numbers beyond 2^53, formatting or keys.
-  if ('raw' in row) row.raw = apiContact.text;
   const id = row.conversation_id;
   return {
     row,
     conversationId: typeof id === 'string' && id !== '' ? id : undefined,
-    problems: problems.list,
+    problems: pass.problems,
+    drift: { unknownKeys: [...pass.unknownKeys], typeMisfits: [...pass.misfits] },
   };
+}
+
+/** Compiles the schema with `aliases` (see aliases.ts) once, for normalizing any number of contacts. */
+export function createNormalizer(options: { readonly aliases?: ColumnAliases } = {}): ContactNormalizer {
+  const schema = compile(options.aliases ?? NO_ALIASES);
+  return Object.freeze({
+    normalize: (contact: ApiContact, ctx: IngestContext) =>
+      run(schema, contact, (column, pass) => coerce(column.plan, freshIngestionValue(column.spec.name, ctx), pass)),
+    rebuild: (contact: ApiContact, stored: Readonly<Record<string, unknown>>) =>
+      run(schema, contact, ({ spec }) =>
+        spec.name === 'schema_version' ? SCHEMA_VERSION : Object.hasOwn(stored, spec.name) ? (stored[spec.name] ?? null) : null,
+      ),
+  });
+}
+
+const DEFAULT_NORMALIZER = createNormalizer();
+
+/**
+ * Normalizes one contact with the schema alone (no aliases). Pure and synchronous; the output is plain JSON
+ * data (no Date, no BigInt), so `JSON.stringify(row)` is the line to write.
+ */
+export function normalizeContact(contact: ApiContact, ctx: IngestContext): NormalizeResult {
+  return DEFAULT_NORMALIZER.normalize(contact, ctx);
 }

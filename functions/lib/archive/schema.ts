@@ -8,7 +8,10 @@
  * exactly the column names below, in this order. Partition keys live in the object key, not in the lines.
  */
 
-/** Bumped whenever a column is added, removed or changes type. Written into every manifest. */
+/**
+ * The version of the columns below, recorded in schema-history.ts. Columns are only appended (see the rules
+ * there); each change is a new version. Written into every row and manifest, and output by the stack.
+ */
 export const SCHEMA_VERSION = 1;
 
 /** One table column: Athena/Glue (Hive) type string and a short description for docs and Glue. */
@@ -39,6 +42,11 @@ export interface StringType {
    * `custom_fields`); when false it does not fit and becomes null with a problem.
    */
   readonly stringifyObjects: boolean;
+  /**
+   * Texts that mean "no value" for this column (compared trimmed and ignoring case), read as null without a
+   * problem: e.g. `-` for a metric's qualification. Other text is kept as given.
+   */
+  readonly noValue: readonly string[];
 }
 
 /** A text column holding the JSON text of whatever the API returned (for shapes that vary between records). */
@@ -51,6 +59,14 @@ export interface NumberType {
   readonly kind: 'int' | 'bigint' | 'double';
   /** Unit words allowed after a number given as text, e.g. `milliseconds` for `"99000 milliseconds"`. */
   readonly units: readonly string[];
+  /** The values the vendor documents, inclusive; a number outside is null with a problem. */
+  readonly range: NumberRange | undefined;
+}
+
+/** An inclusive range of numbers, e.g. `{ min: -100, max: 100 }` for a score. */
+export interface NumberRange {
+  readonly min: number;
+  readonly max: number;
 }
 
 /** A true/false column. */
@@ -117,15 +133,23 @@ export function from(type: ColumnType, ...keys: SourceKey[]): FieldSpec {
   return Object.freeze({ type, from: Object.freeze([...keys]) });
 }
 
+function numberType(kind: NumberType['kind'], units: readonly string[], range: NumberRange | undefined): NumberType {
+  return Object.freeze({ kind, units: Object.freeze([...units]), range: range && Object.freeze({ ...range }) });
+}
+
 /** Builders of the type DSL. */
 export const t = Object.freeze({
-  string: (options: { stringifyObjects?: boolean } = {}): StringType =>
-    Object.freeze({ kind: 'string', stringifyObjects: options.stringifyObjects ?? false }),
+  string: (options: { stringifyObjects?: boolean; noValue?: readonly string[] } = {}): StringType =>
+    Object.freeze({
+      kind: 'string',
+      stringifyObjects: options.stringifyObjects ?? false,
+      noValue: Object.freeze((options.noValue ?? []).map((text) => text.trim().toLowerCase())),
+    }),
   json: (): JsonTextType => Object.freeze({ kind: 'json' }),
-  int: (): NumberType => Object.freeze({ kind: 'int', units: Object.freeze([]) }),
-  bigint: (options: { units?: readonly string[] } = {}): NumberType =>
-    Object.freeze({ kind: 'bigint', units: Object.freeze([...(options.units ?? [])]) }),
-  double: (): NumberType => Object.freeze({ kind: 'double', units: Object.freeze([]) }),
+  int: (options: { range?: NumberRange } = {}): NumberType => numberType('int', [], options.range),
+  bigint: (options: { units?: readonly string[]; range?: NumberRange } = {}): NumberType =>
+    numberType('bigint', options.units ?? [], options.range),
+  double: (options: { range?: NumberRange } = {}): NumberType => numberType('double', [], options.range),
   boolean: (): BooleanType => Object.freeze({ kind: 'boolean' }),
   timestamp: (): TimestampType => Object.freeze({ kind: 'timestamp' }),
   array: (element: ColumnType): ArrayType => Object.freeze({ kind: 'array', element }),
@@ -234,7 +258,7 @@ export const COLUMN_SPECS: readonly ColumnSpec[] = Object.freeze([
   api('sentiment', t.string(), ['Sentiment'], 'Overall sentiment classification, e.g. positive, neutral'),
   api('sentiment_score', t.double(), ['Sentiment Score'], 'Overall sentiment score; null when unavailable'),
   // Evaluation
-  api('kore_evaluation_score', t.double(), ['Kore Evaluation Score'], 'AutoQA score; null when not evaluated (the API says NA)'),
+  api('kore_evaluation_score', t.double({ range: { min: -100, max: 100 } }), ['Kore Evaluation Score'], 'AutoQA score; null when not evaluated (the API says NA)'),
   api('kore_evaluation_score_raw', t.string(), ['Kore Evaluation Score'],
     'AutoQA score exactly as the API gave it, as text, e.g. "35" or "NA"'),
   api('is_churn_risk_observed', t.boolean(), ['IsChurnRiskObserved'], 'Churn risk detected'),
@@ -253,7 +277,8 @@ export const COLUMN_SPECS: readonly ColumnSpec[] = Object.freeze([
         metric_name: from(t.string(), 'Metric Name'),
         metric_weight: from(t.double(), 'Metric Weight'),
         metric_negative_weight: from(t.double(), 'Metric Negative Weight'),
-        qualification: from(t.string(), 'Qualification'),
+        // Some API versions show a metric without a result as "-": the same as no value.
+        qualification: from(t.string({ noValue: ['-', '--', '\u2014'] }), 'Qualification'),
         is_fatal_error: from(t.boolean(), 'isFatalError'),
         auditor_response: from(t.string(), 'Auditor Response'),
         justification_json: from(t.json(), 'justification'),
