@@ -17,4 +17,6 @@ export const METRICS = Object.freeze({
   windowsSliced: 'WindowsSliced',
   refreshShrank: 'RefreshShrank',
   boundaryRecovered: 'BoundaryContactsRecovered',
+  unknownKeys: 'UnknownKeys',
+  typeMisfits: 'TypeMisfits',
 });

@@ -4,6 +4,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3ManifestReader } from './archive/manifest-store';
+import { ArchiveError, EventValidationError } from './errors';
+import type { ReprocessRequest } from './sync/events';
+import { reprocessHours, type ReprocessOutcome } from './sync/reprocess';
+import { formatHour } from './sync/windows';
 import { createNormalizer } from './archive/normalize';
 import { S3StateStore } from './archive/state';
 import { ArchiveWriter } from './archive/writer';
@@ -28,7 +32,25 @@ export interface Runtime {
   readonly config: SyncConfig;
   readonly logger: Logger;
   run(request: SyncRequest, options: RunOptions): Promise<SyncSummary>;
+  /** Rebuilds archived hours from `raw` (no API request) until the invocation's time is nearly up. */
+  reprocess(request: ReprocessRequest, options: Pick<RunOptions, 'remainingMs'> & { onHour?: (o: ReprocessOutcome) => void }): Promise<ReprocessSummary>;
 }
+
+/** The result of a reprocess run. */
+export interface ReprocessSummary {
+  readonly kind: 'reprocess';
+  readonly runId: string;
+  readonly rebuilt: number;
+  readonly skipped: number;
+  readonly failed: number;
+  /** Hours (`2026-11-20T10`) not started for lack of time: send them again. */
+  readonly remainingHours: readonly string[];
+  readonly workRemains: boolean;
+  readonly hours: readonly ReprocessOutcome[];
+}
+
+/** Time a rebuild of one hour may take at most (an S3 read and write of one object), kept in reserve. */
+const REPROCESS_MARGIN_MS = 60_000;
 
 /** Optional overrides, for the CLI and tests. */
 export interface RuntimeOverrides {
@@ -56,6 +78,10 @@ export function powertoolsMetrics(): MetricsPort {
 
 /** Discards metrics: outside Lambda nobody collects EMF. */
 export const silentMetrics: MetricsPort = { count: () => {}, bytes: () => {}, publish: () => {} };
+
+function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomUUID().slice(0, 8)}`;
+}
 
 function logSink(logger: Logger): LogSink {
   return {
@@ -87,8 +113,51 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
   return {
     config,
     logger,
+    async reprocess(request, options) {
+      const runId = newRunId();
+      const unknown = (request.streams ?? []).filter((s) => !config.streamIds.includes(s));
+      if (unknown.length > 0) throw new EventValidationError(`stream ${unknown[0]} is not in KORE_STREAM_IDS; only configured streams are archived`);
+      const streams = request.streams ?? config.streamIds;
+      const deps = {
+        writer,
+        manifests,
+        normalizer,
+        s3,
+        bucket: config.bucket,
+        prefix: config.prefix,
+        runId,
+        now: () => new Date(),
+        log: logSink(logger),
+        onHour: options.onHour,
+      };
+      const outcomes: ReprocessOutcome[] = [];
+      const remaining: string[] = [];
+      for (const hour of request.hours) {
+        if (options.remainingMs() < REPROCESS_MARGIN_MS) {
+          remaining.push(formatHour(hour));
+          continue;
+        }
+        outcomes.push(...(await reprocessHours(streams, [hour], deps)));
+      }
+      const summary: ReprocessSummary = {
+        kind: 'reprocess',
+        runId,
+        rebuilt: outcomes.filter((o) => o.status === 'rebuilt').length,
+        skipped: outcomes.filter((o) => o.status === 'skipped').length,
+        failed: outcomes.filter((o) => o.status === 'failed').length,
+        remainingHours: remaining,
+        workRemains: remaining.length > 0,
+        hours: outcomes,
+      };
+      logger.info('reprocess finished', { runId, rebuilt: summary.rebuilt, skipped: summary.skipped, failed: summary.failed, remaining: remaining.length });
+      if (summary.failed > 0) {
+        const failed = outcomes.filter((o) => o.status === 'failed');
+        throw new ArchiveError(`${failed.length} hours could not be rebuilt: ${failed.map((o) => `${o.streamId}@${o.hour} (${o.error ?? ''})`).join('; ')}`);
+      }
+      return summary;
+    },
     async run(request, options) {
-      const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomUUID().slice(0, 8)}`;
+      const runId = newRunId();
       logger.appendKeys({ runId });
       const connection = parseKoreSecret(await readSecret(config.secretId));
       const client = new KoreClient({

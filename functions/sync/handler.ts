@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../lib/config';
-import { createRuntime, type Runtime } from '../lib/runtime';
-import { parseEvent } from '../lib/sync/events';
+import { createRuntime, type ReprocessSummary, type Runtime } from '../lib/runtime';
+import { parseEvent, parseReprocessEvent } from '../lib/sync/events';
 import type { SyncSummary } from '../lib/sync/sync';
 
 // Built once per container and reused by warm invocations. Lazily, so a configuration error fails the
@@ -9,21 +9,31 @@ import type { SyncSummary } from '../lib/sync/sync';
 let runtime: Runtime | undefined;
 
 /**
- * Lambda entry point: an EventBridge scheduled event (archive the previous hour, catching up missed ones)
- * or a manual `{"hours": [...]}` / `{"from", "to"}` event. Returns the run summary; throws (so the
- * invocation fails, is retried and alarmed) when the event is malformed or any window failed.
+ * Lambda entry point: an EventBridge scheduled event (archive the previous hour, catching up missed ones),
+ * a manual `{"hours": [...]}` / `{"from", "to"}` event, or `{"action": "reprocess", "from", "to", "streams"?}`
+ * (rebuild archived hours from `raw`, no API request). Returns the run summary; throws (so the invocation
+ * fails, is retried and alarmed) when the event is malformed or any hour failed. The overloads only type the
+ * summary by the event: the event is validated at run time either way.
  */
-export const handler = async (event: unknown, context: Context): Promise<SyncSummary> => {
+export async function handler(event: { readonly action: 'reprocess' } & Record<string, unknown>, context: Context): Promise<ReprocessSummary>;
+export async function handler(event: unknown, context: Context): Promise<SyncSummary>;
+export async function handler(event: unknown, context: Context): Promise<SyncSummary | ReprocessSummary> {
   runtime ??= createRuntime(loadConfig(process.env));
   runtime.logger.addContext(context);
   try {
+    const remainingMs = (): number => context.getRemainingTimeInMillis();
+    if (isAction(event, 'reprocess')) return await runtime.reprocess(parseReprocessEvent(event), { remainingMs });
     const request = parseEvent(event, new Date(), { archiveStart: runtime.config.archiveStart });
-    return await runtime.run(request, { remainingMs: () => context.getRemainingTimeInMillis() });
+    return await runtime.run(request, { remainingMs });
   } catch (error) {
     runtime.logger.error('sync failed', error as Error);
     throw error;
   }
-};
+}
+
+function isAction(event: unknown, action: string): event is Record<string, unknown> {
+  return typeof event === 'object' && event !== null && (event as { action?: unknown }).action === action;
+}
 
 /** For tests: forget the cached runtime so the next call re-reads the environment. */
 export function resetRuntimeForTests(): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archiveCountOf, createManifest, parseManifest, serializeManifest } from '../../functions/lib/archive/manifest';
+import { countersOf, createManifest, parseManifest, serializeManifest } from '../../functions/lib/archive/manifest';
 import type { ManifestInput } from '../../functions/lib/archive/manifest';
 import { SCHEMA_VERSION } from '../../functions/lib/archive/schema';
 import { ArchiveError } from '../../functions/lib/errors';
@@ -26,6 +26,8 @@ function input(overrides: Partial<ManifestInput> = {}): ManifestInput {
     runId: 'run-1',
     object: OBJECT,
     archiveCount: 2,
+    reprocessCount: 0,
+    drift: { unknownKeys: { 'agents[].Agent Key': 3 }, typeMisfits: {} },
     changes: { added: 2, updated: 3, unchanged: 4, retained: 1, removed: 0 },
     duplicatesDropped: 2,
     fetch: FETCH,
@@ -51,6 +53,8 @@ describe('createManifest', () => {
       records: 10,
       object: OBJECT,
       archiveCount: 2,
+      reprocessCount: 0,
+      drift: { unknownKeys: { 'agents[].Agent Key': 3 }, typeMisfits: {} },
       changes: { added: 2, updated: 3, unchanged: 4, retained: 1, removed: 0 },
       duplicatesDropped: 2,
       fetch: FETCH,
@@ -112,10 +116,10 @@ describe('serializeManifest / parseManifest', () => {
   });
 });
 
-describe('archiveCountOf', () => {
-  it('reads the count of a version 2 manifest and counts a version 1 manifest as one version', () => {
-    expect(archiveCountOf(stored({ archiveCount: 5 }), 'm.json')).toBe(5);
-    expect(archiveCountOf('{"manifestVersion":1,"records":3}', 'm.json')).toBe(1);
-    expect(() => archiveCountOf('{"manifestVersion":2}', 'm.json')).toThrow(/m\.json is not a valid manifest: archiveCount/);
+describe('countersOf', () => {
+  it('reads the counters of a version 2 manifest and counts a version 1 manifest as one fetched version', () => {
+    expect(countersOf(stored({ archiveCount: 5, reprocessCount: 2 }), 'm.json')).toEqual({ archiveCount: 5, reprocessCount: 2 });
+    expect(countersOf('{"manifestVersion":1,"records":3}', 'm.json')).toEqual({ archiveCount: 1, reprocessCount: 0 });
+    expect(() => countersOf('{"manifestVersion":2}', 'm.json')).toThrow(/m\.json is not a valid manifest: archiveCount/);
   });
 });

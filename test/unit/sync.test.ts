@@ -8,6 +8,7 @@ import type { ApiContact, ContactPage, ContactSource, TimeWindow } from '../../f
 import { apiContact } from '../support/contacts';
 
 const d = (iso: string): Date => new Date(iso);
+const NO_DRIFT = { unknownKeys: [], typeMisfits: [] };
 
 /** A source with two contacts per hour; hours listed in `failing` throw an API error midway. */
 class FakeSource implements ContactSource {
@@ -73,7 +74,7 @@ function deps(over: Partial<SyncDeps> & {
     // No neighbour is ever archived here: the boundary checks are tested end to end over s3rver.
     manifests: { read: async () => undefined },
     state: new RecordingState(),
-    normalize: (c) => ({ row: { conversation_id: c.value['Conversation ID'] }, conversationId: String(c.value['Conversation ID']), problems: [] }),
+    normalize: (c) => ({ row: { conversation_id: c.value['Conversation ID'] }, conversationId: String(c.value['Conversation ID']), problems: [], drift: NO_DRIFT }),
     log: {
       info: (message, extra) => logs.push({ level: 'info', message, extra }),
       warn: (message, extra) => logs.push({ level: 'warn', message, extra }),
@@ -174,7 +175,7 @@ describe('runSync', () => {
     const writer = new FakeWriter();
     const { deps: x, logs, metrics } = deps({
       writer,
-      normalize: (c) => ({ row: { conversation_id: c.value['Conversation ID'] }, conversationId: undefined, problems: ['duration_ms: not a duration'] }),
+      normalize: (c) => ({ row: { conversation_id: c.value['Conversation ID'] }, conversationId: undefined, problems: ['duration_ms: not a duration'], drift: NO_DRIFT }),
     });
     await runSync(scheduled, x);
     expect(writer.committed.get('st-1@2026-11-20T11')).toHaveLength(2);

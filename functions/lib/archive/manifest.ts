@@ -93,6 +93,15 @@ export const ManifestSchema = z
     object: ManifestObjectSchema.nullable(),
     /** How many versions of this hour were written, this one included. */
     archiveCount: z.number().int().positive(),
+    /** How many of those versions were rebuilt from `raw` (reprocess) rather than fetched. */
+    reprocessCount: count,
+    /** What the contacts of this version carry that the schema does not take (see docs/schema.md). */
+    drift: z.strictObject({
+      /** Keys the schema does not map (paths, never values), with how many contacts carried each. */
+      unknownKeys: z.record(z.string(), count),
+      /** Mapped columns whose value did not fit the column type (nulled), with how many contacts. */
+      typeMisfits: z.record(z.string(), count),
+    }),
     changes: ChangesSchema,
     /** Rows of this fetch dropped because their conversation id was already written in it. */
     duplicatesDropped: count,
@@ -169,14 +178,20 @@ export function parseManifest(text: string, source: string): Manifest {
 }
 
 /**
- * How many versions the manifest at `source` says were written: its `archiveCount`, or 1 for a version 1
- * manifest (written before the count existed). Only that field is read, so an older layout still counts.
+ * The version counters of the manifest at `source`: a version 1 manifest (written before the counters existed)
+ * counts as one version, none rebuilt. Only these fields are read, so an older layout still counts.
  */
-export function archiveCountOf(text: string, source: string): number {
-  const json = parseJson(text, source) as { manifestVersion?: unknown; archiveCount?: unknown };
-  if (json.manifestVersion === 1) return 1;
-  if (typeof json.archiveCount === 'number' && Number.isSafeInteger(json.archiveCount) && json.archiveCount > 0) return json.archiveCount;
-  throw new ArchiveError(`${source} is not a valid manifest: archiveCount must be a positive integer`);
+export function countersOf(text: string, source: string): { archiveCount: number; reprocessCount: number } {
+  const json = parseJson(text, source) as { manifestVersion?: unknown; archiveCount?: unknown; reprocessCount?: unknown };
+  if (json.manifestVersion === 1) return { archiveCount: 1, reprocessCount: 0 };
+  const { archiveCount, reprocessCount } = json;
+  if (typeof archiveCount !== 'number' || !Number.isSafeInteger(archiveCount) || archiveCount < 1) {
+    throw new ArchiveError(`${source} is not a valid manifest: archiveCount must be a positive integer`);
+  }
+  if (typeof reprocessCount !== 'number' || !Number.isSafeInteger(reprocessCount) || reprocessCount < 0) {
+    throw new ArchiveError(`${source} is not a valid manifest: reprocessCount must be a non-negative integer`);
+  }
+  return { archiveCount, reprocessCount };
 }
 
 function parseJson(text: string, source: string): unknown {

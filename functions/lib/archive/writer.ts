@@ -23,7 +23,8 @@ import { HOUR_MS } from '../sync/windows';
 import type { TimeWindow } from '../types';
 import { GzipObjectUpload, isStreamPlumbing, type UploadedObject } from './gzip-upload';
 import { isKeySafeId, LAYOUT, manifestKey, partName, partitionPrefix, utcDate, utcHour } from './layout';
-import { archiveCountOf, createManifest, serializeManifest, type Manifest, type ManifestChanges, type ManifestFetch } from './manifest';
+import type { DriftReport } from './drift';
+import { countersOf, createManifest, serializeManifest, type Manifest, type ManifestChanges, type ManifestFetch } from './manifest';
 
 /** Identifies one partition version: a stream, an hour, and the run writing it. */
 export interface PartitionRef {
@@ -55,6 +56,10 @@ export interface WriteOptions {
   readonly rewrite?: (stored: StoredRow) => string | undefined;
   /** The fetch section of the manifest, asked for once `rows` is drained; null when no API was involved. */
   readonly fetch: () => ManifestFetch | null;
+  /** The drift of the rows written (fetched or rebuilt), asked for once everything is written. Default: none. */
+  readonly drift?: () => DriftReport;
+  /** The version is a rebuild of the previous one from `raw` (counted in the manifest's `reprocessCount`). */
+  readonly reprocess?: boolean;
   readonly startedAt: Date;
   readonly signal?: AbortSignal;
 }
@@ -84,6 +89,7 @@ interface Base {
   /** Every data object of the partition (older layouts split an hour into several parts). */
   readonly dataKeys: readonly { key: string; etag: string }[];
   readonly archiveCount: number;
+  readonly reprocessCount: number;
 }
 
 /** Writes partition versions in S3; see the module comment. */
@@ -238,6 +244,8 @@ export class ArchiveWriter {
           ? null
           : { key: object.key, etag: object.etag, versionId: object.versionId, records, bytes: object.bytes, sha256: object.sha256 },
       archiveCount: base.archiveCount + 1,
+      reprocessCount: base.reprocessCount + (options.reprocess === true ? 1 : 0),
+      drift: options.drift?.() ?? { unknownKeys: {}, typeMisfits: {} },
       changes,
       duplicatesDropped: duplicates,
       fetch: options.fetch(),
@@ -269,14 +277,12 @@ export class ArchiveWriter {
     const objects = await listObjects(this.#s3, this.#bucket, partition);
     const dataKeys = objects.filter((o) => DATA_OBJECT.test(o.key) && !o.key.slice(partition.length).startsWith('_'));
     const manifest = objects.find((o) => o.key === `${partition}${LAYOUT.manifestName}`);
-    let archiveCount = 0;
+    let counters = { archiveCount: dataKeys.length > 0 ? 1 : 0, reprocessCount: 0 };
     if (manifest !== undefined) {
       const response = await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: manifest.key }));
-      archiveCount = archiveCountOf((await response.Body?.transformToString('utf-8')) ?? '', `s3://${this.#bucket}/${manifest.key}`);
-    } else if (dataKeys.length > 0) {
-      archiveCount = 1;
+      counters = countersOf((await response.Body?.transformToString('utf-8')) ?? '', `s3://${this.#bucket}/${manifest.key}`);
     }
-    return { etag: dataKeys.find((o) => o.key === dataKey)?.etag, dataKeys, archiveCount };
+    return { etag: dataKeys.find((o) => o.key === dataKey)?.etag, dataKeys, ...counters };
   }
 
   /** The stored rows of one data object, exactly the version listed (If-Match its ETag). */

@@ -22,6 +22,8 @@ export interface Neighbours {
   readonly fromPrevious: readonly ApiContact[];
   /** Conversation ids of the next hour's first second, or undefined when the next hour is not archived yet. */
   readonly nextFirstSecond: ReadonlySet<string> | undefined;
+  /** Unknown keys the previous hour already reported (so a drift warning names a key once, not every hour). */
+  readonly previousUnknownKeys: readonly string[];
 }
 
 /** Reads both neighbours' manifests. */
@@ -33,6 +35,7 @@ export async function readNeighbours(reader: ManifestReader, streamId: string, h
   return {
     fromPrevious: (previous?.fetch?.edge.nextHour ?? []).map((c) => ({ value: JSON.parse(c.raw) as Record<string, unknown>, text: c.raw })),
     nextFirstSecond: next?.fetch === null || next?.fetch === undefined ? undefined : new Set(next.fetch.edge.firstSecond),
+    previousUnknownKeys: Object.keys(previous?.drift.unknownKeys ?? {}),
   };
 }
 

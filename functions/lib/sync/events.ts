@@ -9,6 +9,30 @@ export type SyncRequest =
   /** Manual: archive exactly these hours (oldest first), whatever the state says. */
   | { readonly kind: 'manual'; readonly hours: readonly Date[] };
 
+/** Rebuild archived hours from their `raw` text (no API request); `streams` defaults to every configured stream. */
+export interface ReprocessRequest {
+  readonly kind: 'reprocess';
+  readonly hours: readonly Date[];
+  readonly streams: readonly string[] | undefined;
+}
+
+/**
+ * Parses `{"action": "reprocess", "from": "...", "to": "...", "streams"?: [...]}`. Any number of hours: a rebuild
+ * makes no API request, and an invocation that runs out of time returns the hours it left (see the handler).
+ */
+export function parseReprocessEvent(event: Readonly<Record<string, unknown>>): ReprocessRequest {
+  const unknown = Object.keys(event).filter((k) => !['action', 'from', 'to', 'streams'].includes(k));
+  if (unknown.length > 0) throw new EventValidationError(`a reprocess event takes only "from", "to" and "streams", not "${unknown[0]}"`);
+  const from = hourField(event.from, 'from');
+  const to = hourField(event.to, 'to');
+  if (to.getTime() <= from.getTime()) throw new EventValidationError('"to" must be after "from" (it is exclusive)');
+  const { streams } = event;
+  if (streams !== undefined && (!Array.isArray(streams) || streams.some((s) => typeof s !== 'string' || s === ''))) {
+    throw new EventValidationError('"streams" must be a list of stream ids');
+  }
+  return { kind: 'reprocess', hours: hoursBetween(from, to), streams: streams as string[] | undefined };
+}
+
 /** A manual request may ask for at most this many hours (31 days): bigger backfills are split. */
 export const MAX_MANUAL_HOURS = 24 * 31;
 

@@ -3,6 +3,7 @@ import { METRICS } from '../metric-names';
 import type { Manifest, ManifestFetch } from '../archive/manifest';
 import type { ApiContact, ContactSource, FetchProgress, TimeWindow } from '../types';
 import type { SyncRequest } from './events';
+import { DriftCollector, firstSeen, type ContactDrift, type DriftReport } from '../archive/drift';
 import { BoundaryTracker, readNeighbours } from './boundary';
 import { formatHour, HOUR_MS, hourWindow, planCatchUp, previousHour } from './windows';
 import type { ManifestReader } from '../archive/manifest-store';
@@ -13,7 +14,7 @@ export interface WindowWriter {
   write(
     ref: { readonly streamId: string; readonly window: TimeWindow; readonly runId: string },
     rows: AsyncIterable<readonly Readonly<Record<string, unknown>>[]>,
-    options: { readonly fetch: () => ManifestFetch | null; readonly startedAt: Date; readonly signal?: AbortSignal },
+    options: { readonly fetch: () => ManifestFetch | null; readonly startedAt: Date; readonly signal?: AbortSignal; readonly drift?: () => DriftReport },
   ): Promise<Pick<Manifest, 'records' | 'object' | 'changes' | 'archiveCount'>>;
 }
 
@@ -27,7 +28,12 @@ export interface HourState {
 export type Normalizer = (
   contact: ApiContact,
   ctx: { streamId: string; window: TimeWindow; runId: string; archivedAt: Date },
-) => { readonly row: Readonly<Record<string, unknown>>; readonly conversationId: string | undefined; readonly problems: readonly string[] };
+) => {
+  readonly row: Readonly<Record<string, unknown>>;
+  readonly conversationId: string | undefined;
+  readonly problems: readonly string[];
+  readonly drift: ContactDrift;
+};
 
 /** The subset of a structured logger the core needs (Powertools Logger fits). */
 export interface LogSink {
@@ -123,6 +129,9 @@ export interface SyncDeps {
   /** Called after each window, for progress output. */
   readonly onWindow?: (outcome: WindowOutcome) => void;
 }
+
+/** Unknown keys already warned about, per stream, for the life of the process (warm invocations included). */
+const SEEN_KEYS = new Map<string, Set<string>>();
 
 /** Time kept in reserve so an aborted window can clean up before the invocation ends. */
 const ABORT_MARGIN_MS = 20_000;
@@ -229,6 +238,27 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
 }
 
 async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Promise<Omit<WindowOutcome, 'refresh'>> {
+  /** The unknown keys already reported for the stream: seeded from the previous hour, kept for the process. */
+  const knownKeys = (stream: string, seed: readonly string[]): Set<string> => {
+    let seen = SEEN_KEYS.get(stream);
+    if (seen === undefined) SEEN_KEYS.set(stream, (seen = new Set()));
+    for (const key of seed) seen.add(key);
+    return seen;
+  };
+  const reportDrift = (stream: string, hourLabel: string, report: DriftReport): void => {
+    const unknown = Object.keys(report.unknownKeys);
+    deps.metrics.count(METRICS.unknownKeys, unknown.length);
+    deps.metrics.count(METRICS.typeMisfits, Object.values(report.typeMisfits).reduce((a, b) => a + b, 0));
+    for (const key of firstSeen(knownKeys(stream, []), unknown)) {
+      deps.log.warn('the API sent a key the schema does not map: its values are only in raw (map it with ARCHIVE_COLUMN_ALIASES)', {
+        streamId: stream,
+        hour: hourLabel,
+        key,
+        contacts: report.unknownKeys[key],
+      });
+    }
+  };
+
   const label = formatHour(hour);
   const window = hourWindow(hour);
   const startedAt = deps.now();
@@ -240,6 +270,7 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
   let progress: FetchProgress = { requests: 0, method: 'pages', signs: [], apiTotalResults: undefined };
   const skipped = { repeated: 0, nextWindow: 0 };
   let boundary: BoundaryTracker | undefined;
+  const drift = new DriftCollector();
 
   const normalizeAll = (contacts: readonly ApiContact[], tracker: BoundaryTracker): Readonly<Record<string, unknown>>[] => {
     const batch: Readonly<Record<string, unknown>>[] = [];
@@ -254,6 +285,7 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
           problems: result.problems,
         });
       }
+      drift.add(result);
       tracker.noteRow(result.row);
       batch.push(result.row);
     }
@@ -262,8 +294,10 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
   };
 
   async function* rows(): AsyncGenerator<Readonly<Record<string, unknown>>[]> {
-    const tracker = new BoundaryTracker(hour, await readNeighbours(deps.manifests, streamId, hour));
+    const neighbours = await readNeighbours(deps.manifests, streamId, hour);
+    const tracker = new BoundaryTracker(hour, neighbours);
     boundary = tracker;
+    knownKeys(streamId, neighbours.previousUnknownKeys);
     for await (const page of deps.source.fetchWindow(streamId, window, signal)) {
       progress = page.fetch;
       skipped.repeated += page.skipped.repeated;
@@ -297,7 +331,8 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
   });
 
   try {
-    const manifest = await deps.writer.write({ streamId, window, runId: deps.runId }, rows(), { fetch, startedAt, signal });
+    const manifest = await deps.writer.write({ streamId, window, runId: deps.runId }, rows(), { fetch, startedAt, signal, drift: () => drift.report() });
+    reportDrift(streamId, label, drift.report());
     deps.metrics.count(METRICS.pagesFetched, progress.requests);
     deps.metrics.count(METRICS.recordProblems, problems);
     deps.metrics.count(METRICS.unexpectedOutsideWindow, unexpected);
