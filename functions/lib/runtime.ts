@@ -6,7 +6,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3ManifestReader } from './archive/manifest-store';
 import { ArchiveError, EventValidationError } from './errors';
 import type { ReprocessRequest } from './sync/events';
-import { reprocessHours, type ReprocessOutcome } from './sync/reprocess';
+import { pruneHours, reprocessHours, type ReprocessOutcome } from './sync/reprocess';
 import { formatHour } from './sync/windows';
 import { createNormalizer } from './archive/normalize';
 import { S3StateStore } from './archive/state';
@@ -36,9 +36,9 @@ export interface Runtime {
   reprocess(request: ReprocessRequest, options: Pick<RunOptions, 'remainingMs'> & { onHour?: (o: ReprocessOutcome) => void }): Promise<ReprocessSummary>;
 }
 
-/** The result of a reprocess run. */
+/** The result of a reprocess or prune run. */
 export interface ReprocessSummary {
-  readonly kind: 'reprocess';
+  readonly kind: 'reprocess' | 'prune';
   readonly runId: string;
   readonly rebuilt: number;
   readonly skipped: number;
@@ -137,10 +137,14 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
           remaining.push(formatHour(hour));
           continue;
         }
-        outcomes.push(...(await reprocessHours(streams, [hour], deps)));
+        outcomes.push(
+          ...(request.kind === 'prune'
+            ? await pruneHours(streams, [hour], new Set(request.conversationIds), deps)
+            : await reprocessHours(streams, [hour], deps)),
+        );
       }
       const summary: ReprocessSummary = {
-        kind: 'reprocess',
+        kind: request.kind,
         runId,
         rebuilt: outcomes.filter((o) => o.status === 'rebuilt').length,
         skipped: outcomes.filter((o) => o.status === 'skipped').length,
@@ -149,7 +153,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
         workRemains: remaining.length > 0,
         hours: outcomes,
       };
-      logger.info('reprocess finished', { runId, rebuilt: summary.rebuilt, skipped: summary.skipped, failed: summary.failed, remaining: remaining.length });
+      logger.info(`${request.kind} finished`, { runId, rebuilt: summary.rebuilt, skipped: summary.skipped, failed: summary.failed, remaining: remaining.length });
       if (summary.failed > 0) {
         const failed = outcomes.filter((o) => o.status === 'failed');
         throw new ArchiveError(`${failed.length} hours could not be rebuilt: ${failed.map((o) => `${o.streamId}@${o.hour} (${o.error ?? ''})`).join('; ')}`);

@@ -10,19 +10,20 @@ let runtime: Runtime | undefined;
 
 /**
  * Lambda entry point: an EventBridge scheduled event (archive the previous hour, catching up missed ones),
- * a manual `{"hours": [...]}` / `{"from", "to"}` event, or `{"action": "reprocess", "from", "to", "streams"?}`
- * (rebuild archived hours from `raw`, no API request). Returns the run summary; throws (so the invocation
+ * a manual `{"hours": [...]}` / `{"from", "to"}` event, `{"action": "reprocess", "from", "to", "streams"?}`
+ * (rebuild archived hours from `raw`, no API request) or `{"action": "prune", ..., "conversationIds": [...]}`
+ * (remove contacts, the only way they are ever deleted). Returns the run summary; throws (so the invocation
  * fails, is retried and alarmed) when the event is malformed or any hour failed. The overloads only type the
  * summary by the event: the event is validated at run time either way.
  */
-export async function handler(event: { readonly action: 'reprocess' } & Record<string, unknown>, context: Context): Promise<ReprocessSummary>;
+export async function handler(event: { readonly action: 'reprocess' | 'prune' } & Record<string, unknown>, context: Context): Promise<ReprocessSummary>;
 export async function handler(event: unknown, context: Context): Promise<SyncSummary>;
 export async function handler(event: unknown, context: Context): Promise<SyncSummary | ReprocessSummary> {
   runtime ??= createRuntime(loadConfig(process.env));
   runtime.logger.addContext(context);
   try {
     const remainingMs = (): number => context.getRemainingTimeInMillis();
-    if (isAction(event, 'reprocess')) return await runtime.reprocess(parseReprocessEvent(event), { remainingMs });
+    if (isAction(event, 'reprocess') || isAction(event, 'prune')) return await runtime.reprocess(parseReprocessEvent(event), { remainingMs });
     const request = parseEvent(event, new Date(), { archiveStart: runtime.config.archiveStart });
     return await runtime.run(request, { remainingMs });
   } catch (error) {

@@ -84,6 +84,25 @@ describe('schema drift, seen and then repaired from raw', () => {
     }
   });
 
+  it('prunes chosen conversation ids (the only way contacts are removed), keeping every other contact byte for byte', async () => {
+    const hour = '2026-11-21T09';
+    const partition = `kore-qa/contacts/stream_id=${STREAM}/dt=2026-11-21/hour=09/`;
+    await handler({ hours: [hour] }, lambdaContext());
+    const before = await h.lines(`${partition}part-00000.jsonl.gz`);
+    const gone = before.slice(0, 2).map((r) => String(r.conversation_id));
+    const requests = h.sim.requests.length;
+    const summary = await handler({ action: 'prune', from: hour, to: '2026-11-21T10', conversationIds: gone }, lambdaContext());
+    expect(summary).toMatchObject({ kind: 'prune', rebuilt: 1, failed: 0 });
+    expect(h.sim.requests.length).toBe(requests);
+    const after = await h.lines(`${partition}part-00000.jsonl.gz`);
+    expect(after.map((r) => r.raw).sort()).toEqual(before.filter((r) => !gone.includes(String(r.conversation_id))).map((r) => r.raw).sort());
+    const m = JSON.parse((await h.s3.getObject(`${partition}_manifest.json`)).toString('utf8')) as Record<string, unknown>;
+    expect(m).toMatchObject({ reprocessCount: 0, changes: { removed: 2, retained: before.length - 2 } });
+    await expect(handler({ action: 'prune', from: hour, to: '2026-11-21T10', conversationIds: [] }, lambdaContext())).rejects.toThrow(
+      /"conversationIds" must be a non-empty list/,
+    );
+  });
+
   it('skips hours that were never archived and refuses streams that are not configured', async () => {
     const summary = await handler({ action: 'reprocess', from: '2026-10-01T00', to: '2026-10-01T02' }, lambdaContext());
     expect(summary).toMatchObject({ rebuilt: 0, skipped: 2, failed: 0 });

@@ -9,20 +9,28 @@ export type SyncRequest =
   /** Manual: archive exactly these hours (oldest first), whatever the state says. */
   | { readonly kind: 'manual'; readonly hours: readonly Date[] };
 
-/** Rebuild archived hours from their `raw` text (no API request); `streams` defaults to every configured stream. */
+/**
+ * Rewrite archived hours without the API: rebuild them from `raw` (`reprocess`), or remove chosen conversation
+ * ids from them (`prune`). `streams` defaults to every configured stream.
+ */
 export interface ReprocessRequest {
-  readonly kind: 'reprocess';
+  readonly kind: 'reprocess' | 'prune';
   readonly hours: readonly Date[];
   readonly streams: readonly string[] | undefined;
+  /** The contacts a prune removes. */
+  readonly conversationIds?: readonly string[];
 }
 
 /**
- * Parses `{"action": "reprocess", "from": "...", "to": "...", "streams"?: [...]}`. Any number of hours: a rebuild
- * makes no API request, and an invocation that runs out of time returns the hours it left (see the handler).
+ * Parses `{"action": "reprocess", "from": "...", "to": "...", "streams"?: [...]}` and
+ * `{"action": "prune", ..., "conversationIds": [...]}`. Any number of hours: no API request is made, and an
+ * invocation that runs out of time returns the hours it left (see the handler).
  */
 export function parseReprocessEvent(event: Readonly<Record<string, unknown>>): ReprocessRequest {
-  const unknown = Object.keys(event).filter((k) => !['action', 'from', 'to', 'streams'].includes(k));
-  if (unknown.length > 0) throw new EventValidationError(`a reprocess event takes only "from", "to" and "streams", not "${unknown[0]}"`);
+  const kind = event.action === 'prune' ? 'prune' : 'reprocess';
+  const allowed = ['action', 'from', 'to', 'streams', ...(kind === 'prune' ? ['conversationIds'] : [])];
+  const unknown = Object.keys(event).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw new EventValidationError(`a ${kind} event takes only ${allowed.slice(1).map((k) => `"${k}"`).join(', ')}, not "${unknown[0]}"`);
   const from = hourField(event.from, 'from');
   const to = hourField(event.to, 'to');
   if (to.getTime() <= from.getTime()) throw new EventValidationError('"to" must be after "from" (it is exclusive)');
@@ -30,7 +38,12 @@ export function parseReprocessEvent(event: Readonly<Record<string, unknown>>): R
   if (streams !== undefined && (!Array.isArray(streams) || streams.some((s) => typeof s !== 'string' || s === ''))) {
     throw new EventValidationError('"streams" must be a list of stream ids');
   }
-  return { kind: 'reprocess', hours: hoursBetween(from, to), streams: streams as string[] | undefined };
+  if (kind === 'reprocess') return { kind, hours: hoursBetween(from, to), streams: streams as string[] | undefined };
+  const ids = event.conversationIds;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.some((s) => typeof s !== 'string' || s === '')) {
+    throw new EventValidationError('"conversationIds" must be a non-empty list of the conversation ids to remove');
+  }
+  return { kind, hours: hoursBetween(from, to), streams: streams as string[] | undefined, conversationIds: ids as string[] };
 }
 
 /** A manual request may ask for at most this many hours (31 days): bigger backfills are split. */
