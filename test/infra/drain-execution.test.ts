@@ -106,11 +106,12 @@ describe('the synthesized drain definition, executed locally', () => {
     ]);
   });
 
-  it('retries a throttled invocation and goes on', async () => {
-    const fn = scriptedFunction([serviceError('TooManyRequestsException'), serviceError('ServiceException'), { workRemains: false }]);
+  it('retries a throttled invocation (more often than a failing function) and goes on', async () => {
+    const throttled = serviceError('TooManyRequestsException');
+    const fn = scriptedFunction([throttled, throttled, throttled, throttled, serviceError('ServiceException'), { workRemains: false }]);
     const { drain, states } = run({ action: 'drain' }, fn.invoke);
     expect(await drain.result).toEqual({ status: 'SUCCEEDED', output: { stopReason: STOP_REASONS.nothingDue, iterations: 1 } });
-    expect(fn.drains()).toBe(3);
+    expect(fn.drains()).toBe(6);
     expect(states.filter((s) => s === DRAIN_STATES.drain)).toHaveLength(1);
   });
 
