@@ -74,6 +74,21 @@ export interface DrainDefinitionOptions {
   readonly maxFailedWindows: number;
 }
 
+/**
+ * The tunables for a drain of at most `maxHours` made of invocations of at most `invocationSeconds` each (the
+ * function's timeout): as many invocations as fit in `maxHours`, a hard timeout two hours later (retries and idle
+ * pauses can stretch a drain), a minute's grace per invocation.
+ */
+export function drainTuning(maxHours: number, invocationSeconds: number): Omit<DrainDefinitionOptions, 'functionArn'> {
+  return {
+    maxIterations: Math.max(1, Math.floor((maxHours * 3600) / invocationSeconds)),
+    timeoutSeconds: (maxHours + 2) * 3600,
+    invocationTimeoutSeconds: invocationSeconds + 60,
+    idleSeconds: 60,
+    maxFailedWindows: 100,
+  };
+}
+
 /** Far enough in the future to mean "no deadline" while staying a valid RFC 3339 timestamp. */
 const NO_DEADLINE = '9999-12-31T23:59:59Z';
 

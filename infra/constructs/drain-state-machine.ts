@@ -10,24 +10,9 @@ import {
 } from 'aws-cdk-lib';
 import type { aws_lambda as lambda, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { drainDefinition, FUNCTION_ARN_PLACEHOLDER, type DrainDefinitionOptions } from '../../functions/drain/definition';
+import { drainDefinition, drainTuning, FUNCTION_ARN_PLACEHOLDER } from '../../functions/drain/definition';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { SYNC_FUNCTION_SIZING } from './sync-function';
-
-/** One drain invocation takes at most the function's timeout: this many per hour of `drainMaxHours`. */
-const INVOCATIONS_PER_HOUR = Math.floor(3600 / SYNC_FUNCTION_SIZING.timeout.toSeconds());
-
-/** Tunables of the deployed drain, derived from `drainMaxHours` (see {@link drainTuning}). */
-export function drainTuning(maxHours: number): Omit<DrainDefinitionOptions, 'functionArn'> {
-  return {
-    maxIterations: maxHours * INVOCATIONS_PER_HOUR,
-    // The graceful iteration cap normally ends a drain first; retries and idle pauses can stretch it, hence the margin.
-    timeoutSeconds: (maxHours + 2) * 3600,
-    invocationTimeoutSeconds: SYNC_FUNCTION_SIZING.timeout.toSeconds() + 60,
-    idleSeconds: 60,
-    maxFailedWindows: 100,
-  };
-}
 
 /** Properties of {@link DrainStateMachine}. */
 export interface DrainStateMachineProps {
@@ -58,7 +43,7 @@ export class DrainStateMachine extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const definition = drainDefinition({ functionArn: FUNCTION_ARN_PLACEHOLDER, ...drainTuning(props.maxHours) });
+    const definition = drainDefinition({ functionArn: FUNCTION_ARN_PLACEHOLDER, ...drainTuning(props.maxHours, SYNC_FUNCTION_SIZING.timeout.toSeconds()) });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'kore-qa-archive: drains due work by invoking the sync function until nothing is due',
       stateMachineType: sfn.StateMachineType.STANDARD,
