@@ -145,6 +145,9 @@ export function drainDefinition(options: DrainDefinitionOptions): AslDefinition 
             Or: [
               { Not: { Variable: '$.settings.maxIterations', IsNumeric: true } },
               { Not: { Variable: '$.settings.stopAt', IsTimestamp: true } },
+              // `Not IsPresent` rather than `IsPresent: false`, which aws-local-stepfunctions does not evaluate.
+              { And: [{ Variable: '$.settings.from', IsPresent: true }, { Not: { Variable: '$.settings.to', IsPresent: true } }] },
+              { And: [{ Variable: '$.settings.to', IsPresent: true }, { Not: { Variable: '$.settings.from', IsPresent: true } }] },
             ],
             Next: 'InvalidInput',
           },
@@ -156,7 +159,9 @@ export function drainDefinition(options: DrainDefinitionOptions): AslDefinition 
         Type: 'Pass',
         Parameters: {
           error: 'InvalidDrainInput',
-          cause: 'maxIterations must be a number and stopAt an RFC 3339 timestamp such as 2026-12-03T18:00:00Z',
+          cause:
+            'The input takes {"from": "2026-11-01T00", "to": "2026-11-04T00", "streams": [...], "maxIterations": 10, "stopAt": "2026-12-03T18:00:00Z"}, ' +
+            'all optional, but from and to go together, maxIterations is a number and stopAt an RFC 3339 timestamp',
         },
         ResultPath: '$.failure',
         Next: DRAIN_STATES.failed,
@@ -184,8 +189,8 @@ export function drainDefinition(options: DrainDefinitionOptions): AslDefinition 
         options,
         { 'Payload.$': '$.request' },
         {
-          ResultSelector: { 'workRemains.$': '$.Payload.workRemains' },
-          ResultPath: '$.backfill',
+          // Nothing of the answer is needed (the execution history keeps it).
+          ResultPath: null,
           Retry: [serviceRetry],
           Catch: catchToFailure('BackfillErrored'),
           Next: DRAIN_STATES.checkOtherDrains,
@@ -278,7 +283,6 @@ export function drainDefinition(options: DrainDefinitionOptions): AslDefinition 
             'workRemains.$': '$.Payload.workRemains',
             'failedWindows.$': '$.Payload.failedWindows',
             'hoursArchived.$': '$.Payload.hoursArchived',
-            'contacts.$': '$.Payload.contacts',
           },
           ResultPath: '$.last',
           Retry: [

@@ -151,8 +151,12 @@ describe('the synthesized drain definition, executed locally', () => {
 
   it('refuses malformed stop conditions before invoking anything', async () => {
     const fn = scriptedFunction([{ workRemains: false }]);
-    const { drain } = run({ maxIterations: 'ten' }, fn.invoke);
-    expect(failure(await drain.result).error).toBe('InvalidDrainInput');
+    for (const input of [{ maxIterations: 'ten' }, { stopAt: 'tonight' }, { from: '2026-11-01T00' }, { to: '2026-11-01T00' }]) {
+      const { drain } = run(input, fn.invoke);
+      const { error, cause } = failure(await drain.result);
+      expect(error).toBe('InvalidDrainInput');
+      expect(cause).toContain('from and to go together');
+    }
     expect(fn.payloads).toEqual([]);
   });
 });
