@@ -73,6 +73,9 @@ export class KoreQaArchiveStack extends Stack {
       deadLetterQueue: this.sync.deadLetterQueue,
     });
 
+    // The first scheduled start must find the drain's grants in place (its ListExecutions policy is separate).
+    this.schedule.node.addDependency(this.drain);
+
     this.table = new ArchiveTable(this, 'Table', {
       bucket,
       prefix: config.prefix,

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { lambdaContext } from '../../tools/lambda';
 import { drainDefinition, drainTuning, STOP_REASONS } from '../drain/definition';
-import { LocalExecutions, startLocalDrain, type DrainResult, type ExecutionListItem } from '../drain/local';
+import type { DrainResult, ExecutionListItem } from '../drain/local';
 import { loadConfig, parseHour } from '../lib/config';
 import { ArchiveError } from '../lib/errors';
 import { formatHour, hoursBetween } from '../lib/sync/windows';
@@ -226,6 +226,8 @@ async function runLocally(request: Request, env: NodeJS.ProcessEnv, deps: Backfi
     }
     return summary;
   };
+  // Loaded only here: aws-local-stepfunctions is needed for --local alone.
+  const { LocalExecutions, startLocalDrain } = await import('../drain/local');
   const external = request.stateMachineArn;
   const drain = startLocalDrain({
     definition: drainDefinition({ functionArn: 'arn:aws:lambda:local:000000000000:function:kore-qa-archive-sync', ...drainTuning(24, request.invocationSeconds) }),

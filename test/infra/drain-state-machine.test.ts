@@ -114,6 +114,14 @@ describe('drain state machine (default configuration)', () => {
     expect(actions.filter((a) => a.startsWith('states:'))).toEqual(['states:ListExecutions']);
   });
 
+  it('lets the schedule start the drain only once its ListExecutions grant exists', () => {
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyDocument: { Statement: [Match.objectLike({ Action: 'states:ListExecutions' })] } },
+    }));
+    const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as { DependsOn?: string[] }[];
+    expect(rule?.DependsOn).toContain(policyId);
+  });
+
   it('alarms on failed or timed-out executions, notifying the alarm topic', () => {
     const topic = { Ref: onlyResource(template, 'AWS::SNS::Topic').logicalId };
     const sm = { Ref: stateMachine(template).logicalId };
