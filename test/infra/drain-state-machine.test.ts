@@ -1,7 +1,7 @@
 import validator from 'asl-validator';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRAIN_STATES, FUNCTION_ARN_PLACEHOLDER, LAMBDA_SERVICE_ERRORS } from '../../functions/drain/definition';
+import { DRAIN_STATES, drainDefinition, drainTuning, FUNCTION_ARN_PLACEHOLDER, LAMBDA_SERVICE_ERRORS } from '../../functions/drain/definition';
 import { ConfigError } from '../../functions/lib/errors';
 import { parseInfraConfig } from '../../infra/config';
 import { synthesizedDrainDefinition } from './support/drain';
@@ -45,6 +45,11 @@ describe('drain state machine (default configuration)', () => {
     const definition = synthesizedDrainDefinition(template);
     const { isValid, errorsText } = validator(structuredClone(definition) as never);
     expect(isValid, errorsText('\n')).toBe(true);
+  });
+
+  it('is the definition the CLI runs with --local (same builder, the Lambda timeout as invocation budget)', () => {
+    const deployed = JSON.parse(String(stateMachine(template).properties.DefinitionString)) as unknown;
+    expect(deployed).toEqual(drainDefinition({ functionArn: FUNCTION_ARN_PLACEHOLDER, ...drainTuning(24, 900) }));
   });
 
   it('is a Standard workflow that logs ALL events with execution data and is traced', () => {
