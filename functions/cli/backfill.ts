@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { lambdaContext } from '../../tools/lambda';
 import { drainDefinition, drainTuning, STOP_REASONS } from '../drain/definition';
 import type { DrainResult, ExecutionListItem } from '../drain/local';
@@ -19,6 +19,8 @@ export const BACKFILL_HELP = `kore-qa-archive backfill: archive a range of past 
 Usage:
   kore-qa-archive backfill --from 2026-11-01T00 --to 2026-11-04T00 [--stream ID ...]
       starts an execution of the deployed drain state machine and prints its console link
+  kore-qa-archive backfill --stop
+      stops the deployed drain's running executions (each finishes the invocation it is waiting for)
   kore-qa-archive backfill --local --from 2026-11-01T00 --to 2026-11-04T00 [--stream ID ...]
       runs the same state machine in this process, invoking the sync handler here against the configured
       endpoints (the same environment variables as "sync"), and prints progress after each invocation
@@ -96,7 +98,13 @@ function positive(value: string | undefined, option: string, integer: boolean): 
   return n;
 }
 
-function parseRequest(argv: readonly string[], env: NodeJS.ProcessEnv, now: number): Request | 'help' {
+/** `--stop`: stop the deployed drain's running executions. */
+interface StopRequest {
+  readonly stop: true;
+  readonly stateMachineArn: string;
+}
+
+function parseRequest(argv: readonly string[], env: NodeJS.ProcessEnv, now: number): Request | StopRequest | 'help' {
   const args = argv[0] === 'backfill' ? argv.slice(1) : [...argv];
   let values;
   try {
@@ -111,6 +119,7 @@ function parseRequest(argv: readonly string[], env: NodeJS.ProcessEnv, now: numb
         'max-iterations': { type: 'string' },
         'max-hours': { type: 'string' },
         'invocation-seconds': { type: 'string' },
+        stop: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -118,16 +127,23 @@ function parseRequest(argv: readonly string[], env: NodeJS.ProcessEnv, now: numb
     throw new UsageError(`${(error as Error).message} (see kore-qa-archive backfill --help)`);
   }
   if (values.help) return 'help';
-  const from = hourOption(values.from, 'from');
-  const to = hourOption(values.to, 'to');
-  if (to <= from) throw new UsageError(`--to (${to}) must be after --from (${from}): --to is exclusive`);
   const stateMachineArn = values['state-machine'] ?? (env[DRAIN_ARN_VARIABLE] || undefined);
   if (stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(stateMachineArn)) {
     throw new UsageError(`"${stateMachineArn}" is not a state machine ARN: use the stack output DrainStateMachineArn`);
   }
-  if (!values.local && stateMachineArn === undefined) {
-    throw new UsageError(`no drain state machine: pass --state-machine ARN or set ${DRAIN_ARN_VARIABLE} (the stack output DrainStateMachineArn), or run it here with --local`);
+  const noStateMachine = () =>
+    new UsageError(`no drain state machine: pass --state-machine ARN or set ${DRAIN_ARN_VARIABLE} (the stack output DrainStateMachineArn), or run it here with --local`);
+  if (values.stop) {
+    if (values.local || values.from !== undefined || values.to !== undefined) {
+      throw new UsageError('--stop takes only --state-machine: it stops the deployed drain (Ctrl-C stops a --local one)');
+    }
+    if (stateMachineArn === undefined) throw noStateMachine();
+    return { stop: true, stateMachineArn };
   }
+  const from = hourOption(values.from, 'from');
+  const to = hourOption(values.to, 'to');
+  if (to <= from) throw new UsageError(`--to (${to}) must be after --from (${from}): --to is exclusive`);
+  if (!values.local && stateMachineArn === undefined) throw noStateMachine();
   const maxIterations = positive(values['max-iterations'], 'max-iterations', true);
   const maxHours = positive(values['max-hours'], 'max-hours', false);
   const invocationSeconds = positive(values['invocation-seconds'], 'invocation-seconds', true) ?? 900;
@@ -167,6 +183,23 @@ async function startInAws(request: Request, stateMachineArn: string, deps: Backf
     return 0;
   } catch (error) {
     out(`kore-qa-archive backfill: could not start the drain: ${(error as Error).name}: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+/** Stops every RUNNING execution of the deployed drain; the invocation each one is waiting for still finishes. */
+async function stopInAws(stateMachineArn: string, deps: BackfillDeps, out: (line: string) => void): Promise<number> {
+  const client = deps.sfn(regionOf(stateMachineArn));
+  try {
+    const running = await runningInAws(client, stateMachineArn)();
+    if (running.length === 0) out('no drain is running');
+    for (const execution of running) {
+      await client.send(new StopExecutionCommand({ executionArn: execution.ExecutionArn, cause: 'stopped by kore-qa-archive backfill --stop' }));
+      out(`stopped ${execution.ExecutionArn} (its running invocation finishes its window; what is left stays due)`);
+    }
+    return 0;
+  } catch (error) {
+    out(`kore-qa-archive backfill: could not stop the drain: ${(error as Error).name}: ${(error as Error).message}`);
     return 1;
   }
 }
@@ -268,6 +301,7 @@ export async function runBackfillCommand(
       out(BACKFILL_HELP);
       return 0;
     }
+    if ('stop' in request) return await stopInAws(request.stateMachineArn, deps, out);
     if (request.local) return await runLocally(request, env, deps, out);
     return await startInAws(request, request.stateMachineArn as string, deps, out);
   } catch (error) {

@@ -34,6 +34,9 @@ beforeAll(async () => {
         res.end(JSON.stringify({ __type: 'StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${String(body.stateMachineArn)}'` }));
       } else if (action === 'StartExecution') {
         res.end(JSON.stringify({ executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${String(body.name)}`, startDate: 1_796_000_000 }));
+      } else if (action === 'StopExecution') {
+        running = running.filter((e) => e.executionArn !== body.executionArn);
+        res.end(JSON.stringify({ stopDate: 1_796_000_100 }));
       } else if (action === 'ListExecutions') {
         res.end(JSON.stringify({ executions: running.map((e) => ({ ...e, stateMachineArn: STATE_MACHINE, name: 'hourly', status: 'RUNNING' })) }));
       } else {
@@ -101,5 +104,17 @@ describe('backfill against the Step Functions API', () => {
     expect(payloads).toEqual([{ action: 'backfill', from: '2026-11-01T00', to: '2026-11-02T00' }]);
     expect(lines.at(-1)).toBe(`another drain is running (${RUNNING}): the hours are marked due, and that drain archives them`);
     expect(calls.at(-1)).toEqual({ action: 'ListExecutions', body: { stateMachineArn: STATE_MACHINE, statusFilter: 'RUNNING', maxResults: 100 } });
+  });
+
+  it('--stop stops the running drain, and says when none runs', async () => {
+    running = [{ executionArn: RUNNING, startDate: 1_796_000_000 }];
+    calls.length = 0;
+    const lines: string[] = [];
+    const env = { ARCHIVE_DRAIN_STATE_MACHINE_ARN: STATE_MACHINE };
+    expect(await runBackfillCommand(['--stop'], env, (line) => lines.push(line), { sfn })).toBe(0);
+    expect(calls.map((c) => c.action)).toEqual(['ListExecutions', 'StopExecution']);
+    expect(calls[1]?.body).toEqual({ executionArn: RUNNING, cause: 'stopped by kore-qa-archive backfill --stop' });
+    expect(await runBackfillCommand(['--stop'], env, (line) => lines.push(line), { sfn })).toBe(0);
+    expect(lines).toEqual([`stopped ${RUNNING} (its running invocation finishes its window; what is left stays due)`, 'no drain is running']);
   });
 });

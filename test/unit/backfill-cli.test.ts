@@ -67,6 +67,7 @@ describe('backfill command line', () => {
     [['--from', '2026-11-01T00', '--to', '2026-11-04T00', '--state-machine', 'my-drain'], '"my-drain" is not a state machine ARN'],
     [['--local', '--from', '2026-11-01T00', '--to', '2026-11-04T00', '--max-iterations', '0'], '--max-iterations "0" must be a positive whole number'],
     [['--from', '2026-11-01T00', '--to', '2026-11-04T00', '--sream', 'x'], "Unknown option '--sream'"],
+    [['--stop', '--local'], '--stop takes only --state-machine'],
   ])('refuses %j in one line naming the fix', async (argv, message) => {
     const lines: string[] = [];
     const code = await runBackfillCommand(argv, ENV, (line) => lines.push(line));
