@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { lambdaContext } from '../../tools/lambda';
 import { drainDefinition, drainTuning, STOP_REASONS } from '../drain/definition';
-import type { DrainResult, ExecutionListItem } from '../drain/local';
+import type { DrainResult } from '../drain/local';
 import { loadConfig, parseHour } from '../lib/config';
 import { ArchiveError } from '../lib/errors';
 import { formatHour, hoursBetween } from '../lib/sync/windows';
 import { handler } from '../sync/handler';
+import { regionOf, runningExecutions, startDrain, STATE_MACHINE_ARN, stopDrain, type Sfn } from './backfill-aws';
 import { BackfillProgress, type SummaryLike } from './backfill-progress';
 
 /** Where the CLI finds the deployed drain state machine (the stack's `DrainStateMachineArn` output). */
@@ -44,7 +45,7 @@ Exit status: 0 when started (AWS) or drained (local), 1 when the drain failed, 2
 /** What the command talks to; the defaults are the real ones. */
 export interface BackfillDeps {
   /** A Step Functions client for the state machine's region. */
-  readonly sfn: (region: string) => Pick<SFNClient, 'send'>;
+  readonly sfn: (region: string) => Sfn;
   /** Runs the sync function once (for --local): the real handler with a Lambda-like context by default. */
   readonly invoke: (payload: unknown, budgetMs: number) => Promise<unknown>;
   readonly now: () => number;
@@ -69,8 +70,6 @@ const DEFAULT_DEPS: BackfillDeps = {
 class UsageError extends ArchiveError {
   override readonly name: string = 'UsageError';
 }
-
-const STATE_MACHINE_ARN = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 
 interface Request {
   readonly local: boolean;
@@ -155,67 +154,9 @@ function parseRequest(argv: readonly string[], env: NodeJS.ProcessEnv, now: numb
   return { local: values.local, stateMachineArn, from, to, streams: input.streams as string[] | undefined, input, invocationSeconds };
 }
 
-/** The Step Functions console page of an execution. */
-export function consoleLink(executionArn: string): string {
-  const [, partition = 'aws', , region = 'us-east-1'] = executionArn.split(':');
-  const domain = partition === 'aws-cn' ? 'console.amazonaws.cn' : partition === 'aws-us-gov' ? 'console.amazonaws-us-gov.com' : 'console.aws.amazon.com';
-  return `https://${region}.${domain}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
-}
-
-function regionOf(stateMachineArn: string): string {
-  return STATE_MACHINE_ARN.exec(stateMachineArn)?.[2] ?? 'us-east-1';
-}
-
 /** An execution name Step Functions accepts (80 characters of letters, digits, - and _), unique per start. */
 function executionName(request: Request): string {
   return `backfill-${request.from}-${request.to}-${randomUUID().slice(0, 8)}`;
-}
-
-async function startInAws(request: Request, stateMachineArn: string, deps: BackfillDeps, out: (line: string) => void): Promise<number> {
-  const client = deps.sfn(regionOf(stateMachineArn));
-  try {
-    const { executionArn } = await client.send(
-      new StartExecutionCommand({ stateMachineArn, name: executionName(request), input: JSON.stringify(request.input) }),
-    );
-    out(`started ${executionArn}`);
-    out(`follow it: ${consoleLink(executionArn ?? stateMachineArn)}`);
-    out('If another drain is running, this execution records the backfill in the ledger and ends; the running drain archives it.');
-    return 0;
-  } catch (error) {
-    out(`kore-qa-archive backfill: could not start the drain: ${(error as Error).name}: ${(error as Error).message}`);
-    return 1;
-  }
-}
-
-/** Stops every RUNNING execution of the deployed drain; the invocation each one is waiting for still finishes. */
-async function stopInAws(stateMachineArn: string, deps: BackfillDeps, out: (line: string) => void): Promise<number> {
-  const client = deps.sfn(regionOf(stateMachineArn));
-  try {
-    const running = await runningInAws(client, stateMachineArn)();
-    if (running.length === 0) out('no drain is running');
-    for (const execution of running) {
-      await client.send(new StopExecutionCommand({ executionArn: execution.ExecutionArn, cause: 'stopped by kore-qa-archive backfill --stop' }));
-      out(`stopped ${execution.ExecutionArn} (its running invocation finishes its window; what is left stays due)`);
-    }
-    return 0;
-  } catch (error) {
-    out(`kore-qa-archive backfill: could not stop the drain: ${(error as Error).name}: ${(error as Error).message}`);
-    return 1;
-  }
-}
-
-/** The deployed state machine's RUNNING executions, shaped as the ListExecutions SDK integration returns them. */
-function runningInAws(client: Pick<SFNClient, 'send'>, stateMachineArn: string) {
-  return async (): Promise<ExecutionListItem[]> => {
-    const { executions = [] } = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100 }));
-    return executions.map((e) => ({
-      ExecutionArn: e.executionArn ?? '',
-      StateMachineArn: e.stateMachineArn ?? stateMachineArn,
-      Name: e.name ?? '',
-      Status: e.status ?? 'RUNNING',
-      StartDate: e.startDate?.toISOString() ?? '',
-    }));
-  };
 }
 
 function report(result: DrainResult, progress: BackfillProgress, now: number, out: (line: string) => void): number {
@@ -267,7 +208,7 @@ async function runLocally(request: Request, env: NodeJS.ProcessEnv, deps: Backfi
     input: request.input,
     invoke,
     executions: new LocalExecutions(),
-    externalRunning: external === undefined ? undefined : runningInAws(deps.sfn(regionOf(external)), external),
+    externalRunning: external === undefined ? undefined : () => runningExecutions(deps.sfn(regionOf(external)), external),
     name: executionName(request),
     now: () => new Date(deps.now()),
     waitTimeOverrides: deps.waitTimeOverrides,
@@ -301,9 +242,10 @@ export async function runBackfillCommand(
       out(BACKFILL_HELP);
       return 0;
     }
-    if ('stop' in request) return await stopInAws(request.stateMachineArn, deps, out);
+    if ('stop' in request) return await stopDrain(deps.sfn(regionOf(request.stateMachineArn)), request.stateMachineArn, out);
     if (request.local) return await runLocally(request, env, deps, out);
-    return await startInAws(request, request.stateMachineArn as string, deps, out);
+    const arn = request.stateMachineArn as string;
+    return await startDrain(deps.sfn(regionOf(arn)), arn, executionName(request), request.input, out);
   } catch (error) {
     if (error instanceof ArchiveError) {
       out(`kore-qa-archive backfill: ${error.message}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackfillProgress, duration } from '../../functions/cli/backfill-progress';
-import { BACKFILL_HELP, consoleLink, runBackfillCommand, type BackfillDeps } from '../../functions/cli/backfill';
+import { consoleLink } from '../../functions/cli/backfill-aws';
+import { BACKFILL_HELP, runBackfillCommand, type BackfillDeps } from '../../functions/cli/backfill';
 import { DRAIN_STATES } from '../../functions/drain/definition';
 
 const ENV = {
