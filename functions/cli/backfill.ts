@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { lambdaContext } from '../../tools/lambda';
 import { drainDefinition, drainTuning, STOP_REASONS } from '../drain/definition';
 import type { DrainResult } from '../drain/local';
 import { loadConfig, parseHour } from '../lib/config';
 import { ArchiveError } from '../lib/errors';
 import { formatHour, hoursBetween } from '../lib/sync/windows';
-import { handler } from '../sync/handler';
 import { regionOf, runningExecutions, startDrain, STATE_MACHINE_ARN, stopDrain, type Sfn } from './backfill-aws';
 import { BackfillProgress, type SummaryLike } from './backfill-progress';
 
@@ -58,7 +56,11 @@ export interface BackfillDeps {
 
 const DEFAULT_DEPS: BackfillDeps = {
   sfn: (region) => new SFNClient({ region }),
-  invoke: (payload, budgetMs) => handler(payload, lambdaContext(budgetMs, 'kore-qa-archive-backfill-local')),
+  // Loaded on first use: only --local runs the handler here.
+  invoke: async (payload, budgetMs) => {
+    const [{ handler }, { lambdaContext }] = await Promise.all([import('../sync/handler'), import('../../tools/lambda')]);
+    return handler(payload, lambdaContext(budgetMs, 'kore-qa-archive-backfill-local'));
+  },
   now: () => Date.now(),
   onInterrupt: (stop) => {
     process.once('SIGINT', stop);
