@@ -49,6 +49,13 @@ export interface ArchiveInfraConfig {
   readonly streamIds: readonly string[];
   /** Minute past each hour at which the schedule fires, 0-59. */
   readonly scheduleMinute: number;
+  /**
+   * What the hourly schedule starts: the drain state machine (default; one drain per account at a time, running
+   * until nothing is due) or the sync function directly (one invocation an hour, as before the drain existed).
+   */
+  readonly scheduleTarget: 'drain' | 'function';
+  /** Graceful limit on one drain execution, in hours (four 15-minute invocations an hour); default 24. */
+  readonly drainMaxHours: number;
   readonly pageSize: number;
   readonly rateLimitRpm: number;
   /**
@@ -164,6 +171,8 @@ const rawSchema = z
   .object({
     streamIds: streamIdsSchema,
     scheduleMinute: intIn(0, 59).default(5),
+    scheduleTarget: z.enum(['drain', 'function'], { error: 'must be "drain" or "function"' }).default('drain'),
+    drainMaxHours: intIn(1, 24 * 7).default(24),
     refreshLagHours: refreshLagHoursSchema,
     pageSize: intIn(1, 1000).default(100),
     rateLimitRpm: intIn(1, 6000).default(60),
@@ -371,6 +380,8 @@ export function parseInfraConfig(raw: unknown, overrides: Readonly<Record<string
   return Object.freeze({
     streamIds: Object.freeze([...c.streamIds]),
     scheduleMinute: c.scheduleMinute,
+    scheduleTarget: c.scheduleTarget,
+    drainMaxHours: c.drainMaxHours,
     refreshLagHours: Object.freeze([...c.refreshLagHours]),
     pageSize: c.pageSize,
     rateLimitRpm: c.rateLimitRpm,

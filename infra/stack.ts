@@ -6,6 +6,7 @@ import { Alarms } from './constructs/alarms';
 import { ArchiveBucket } from './constructs/archive-bucket';
 import { ArchiveTable } from './constructs/archive-table';
 import { ConnectionSecret } from './constructs/connection-secret';
+import { DrainStateMachine } from './constructs/drain-state-machine';
 import { HourlySchedule } from './constructs/hourly-schedule';
 import { QueryWorkgroup } from './constructs/query-workgroup';
 import { SyncFunction } from './constructs/sync-function';
@@ -26,6 +27,7 @@ export class KoreQaArchiveStack extends Stack {
   readonly archive: ArchiveBucket;
   readonly connection: ConnectionSecret;
   readonly sync: SyncFunction;
+  readonly drain: DrainStateMachine;
   readonly schedule: HourlySchedule;
   readonly table: ArchiveTable;
   readonly queries: QueryWorkgroup;
@@ -57,11 +59,23 @@ export class KoreQaArchiveStack extends Stack {
     });
     acknowledgeArchivePolicy(this.sync, bucket, config.prefix);
 
-    this.schedule = new HourlySchedule(this, 'Schedule', {
+    this.drain = new DrainStateMachine(this, 'Drain', {
       function: this.sync.function,
+      maxHours: config.drainMaxHours,
+      logRetentionDays: config.logRetentionDays,
+    });
+
+    this.schedule = new HourlySchedule(this, 'Schedule', {
+      target:
+        config.scheduleTarget === 'drain'
+          ? { kind: 'drain', stateMachine: this.drain.stateMachine }
+          : { kind: 'function', function: this.sync.function },
       minute: config.scheduleMinute,
       deadLetterQueue: this.sync.deadLetterQueue,
     });
+
+    // The first scheduled start must find the drain's grants in place (its ListExecutions policy is separate).
+    this.schedule.node.addDependency(this.drain);
 
     this.table = new ArchiveTable(this, 'Table', {
       bucket,
@@ -88,6 +102,7 @@ export class KoreQaArchiveStack extends Stack {
       hoursBehindThreshold: config.alarmHoursBehind,
       email: config.alarmEmail,
     });
+    this.drain.alarmOnFailure('Failures', this.alarms.topic);
 
     const secretArn = this.connection.secret.secretArn;
     new CfnOutput(this, 'BucketName', { description: 'Archive bucket', value: bucket.bucketName });
@@ -101,6 +116,10 @@ export class KoreQaArchiveStack extends Stack {
       value: `aws secretsmanager put-secret-value --secret-id ${secretArn} --secret-string file://kore-secret.json`,
     });
     new CfnOutput(this, 'FunctionName', { description: 'Sync function (invoke it for a manual run)', value: this.sync.function.functionName });
+    new CfnOutput(this, 'DrainStateMachineArn', {
+      description: 'Drain state machine (kore-qa-archive backfill starts it; set ARCHIVE_DRAIN_STATE_MACHINE_ARN to this)',
+      value: this.drain.stateMachine.stateMachineArn,
+    });
     new CfnOutput(this, 'GlueTable', {
       description: 'Glue database.table to query',
       value: `${config.glueDatabaseName}.${config.glueTableName}`,

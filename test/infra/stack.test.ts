@@ -11,7 +11,7 @@ import { ARCHIVE_AREAS, ARCHIVE_OBJECT_ACTIONS } from '../../infra/bindings';
 import { SECRET_PLACEHOLDER } from '../../infra/constructs/connection-secret';
 import { TABLE_FORMAT } from '../../infra/constructs/archive-table';
 import { namedQueries } from '../../infra/named-queries';
-import { onlyResource, synthesize, type Synthesized } from './support/synth';
+import { functionRole, onlyResource, synthesize, type Synthesized } from './support/synth';
 
 // One real synthesis (esbuild bundling and cdk-nag validation included) shared by every test here.
 let synth: Synthesized;
@@ -48,17 +48,24 @@ function objectsArn(bucketId: string, area: string): Json {
   return { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${prefix}/${area}/*`]] };
 }
 
-/** Every Allow statement of every IAM policy (inline role policies included) in the template. */
+/** The sync function's log group (the drain state machine's lives under /aws/vendedlogs/states/). */
+function functionLogGroupId(template: Template): string {
+  const groups = Object.entries(template.findResources('AWS::Logs::LogGroup')).filter(
+    ([, r]) => !String((r as { Properties: Json }).Properties.LogGroupName ?? '').startsWith('/aws/vendedlogs/'),
+  );
+  expect(groups).toHaveLength(1);
+  return (groups[0] as [string, unknown])[0];
+}
+
+/** Every Allow statement of every IAM policy (inline role policies included) of the sync function's role. */
 function allowStatements(template: Template): Json[] {
+  const role = functionRole(template);
   const docs: Json[] = [];
   for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-    docs.push((policy as { Properties: { PolicyDocument: Json } }).Properties.PolicyDocument);
+    const { PolicyDocument, Roles } = (policy as { Properties: { PolicyDocument: Json; Roles: unknown[] } }).Properties;
+    if (Roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role.logicalId }))) docs.push(PolicyDocument);
   }
-  for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
-    for (const inline of ((role as { Properties: { Policies?: { PolicyDocument: Json }[] } }).Properties.Policies ?? [])) {
-      docs.push(inline.PolicyDocument);
-    }
-  }
+  for (const inline of ((role.properties.Policies as { PolicyDocument: Json }[] | undefined) ?? [])) docs.push(inline.PolicyDocument);
   return docs.flatMap((doc) => (doc.Statement as Json[]).filter((s) => s.Effect === 'Allow'));
 }
 
@@ -190,7 +197,7 @@ describe('sync function', () => {
       Timeout: 900,
       ReservedConcurrentExecutions: 1,
       Handler: 'index.handler',
-      LoggingConfig: { LogGroup: ref(template, 'AWS::Logs::LogGroup') },
+      LoggingConfig: { LogGroup: { Ref: functionLogGroupId(template) } },
       Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
@@ -251,14 +258,14 @@ describe('sync function', () => {
   });
 
   it('has a role with no managed policies that writes only its own log group', () => {
-    const { properties } = onlyResource(template, 'AWS::IAM::Role');
+    const { properties } = functionRole(template);
     expect(properties.ManagedPolicyArns).toBeUndefined();
     expect(properties.AssumeRolePolicyDocument).toMatchObject({
       Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } }],
     });
     const logStatements = allowStatements(template).filter((s) => asArray(s.Action as string).some((a) => a.startsWith('logs:')));
     expect(logStatements).toEqual([
-      expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(template, 'AWS::Logs::LogGroup') }),
+      expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [functionLogGroupId(template), 'Arn'] } }),
     ]);
   });
 
@@ -326,23 +333,21 @@ describe('sync function', () => {
 });
 
 describe('schedule and dead-letter queue', () => {
-  it('invokes the function hourly at the configured minute, with bounded retries and the DLQ', () => {
+  it('starts the drain state machine hourly at the configured minute, with bounded retries and the DLQ', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(5 * * * ? *)',
       State: 'ENABLED',
       Targets: [
         {
-          Arn: arnOf(template, 'AWS::Lambda::Function'),
+          Arn: ref(template, 'AWS::StepFunctions::StateMachine'),
+          Input: JSON.stringify({ action: 'drain' }),
           DeadLetterConfig: { Arn: arnOf(template, 'AWS::SQS::Queue') },
           RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 },
         },
       ],
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'events.amazonaws.com',
-      SourceArn: arnOf(template, 'AWS::Events::Rule'),
-    });
+    // Only the state machine invokes the function on schedule: EventBridge has no permission on it.
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
   });
 
   it('keeps failed runs in an encrypted, TLS-only queue for 14 days', () => {
@@ -476,7 +481,8 @@ describe('alarms', () => {
 
   it('fire on function errors, dead letters and the archive falling behind, and notify on recovery', () => {
     const topic = ref(template, 'AWS::SNS::Topic');
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    // The fourth, on drain failures, is checked in drain-state-machine.test.ts.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
@@ -552,6 +558,8 @@ describe('cdk-nag (AWS Solutions)', () => {
     const ids = [...new Set(acknowledged.map((a) => a.id))].sort();
     const bucketId = archiveBucket(template).logicalId;
     expect(ids).toEqual([
+      // The drain state machine's log delivery and X-Ray actions (see drain-state-machine.test.ts).
+      'AwsSolutions-IAM5[Resource::*]',
       `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/_state/*]`,
       `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/contacts/*]`,
       'AwsSolutions-S1',

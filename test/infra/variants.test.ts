@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/lib/config';
 import { buildApp } from '../../infra/build-app';
 import { CONTEXT_KEY } from '../../infra/config';
-import { cdkJsonContext, exampleConfig, onlyResource, synthesize, type Synthesized } from './support/synth';
+import { cdkJsonContext, exampleConfig, functionPolicy, onlyResource, synthesize, type Synthesized } from './support/synth';
 
 // These variants skip esbuild (the function asset is not what they test); the default configuration,
 // bundled for real, is covered by stack.test.ts.
@@ -57,7 +57,7 @@ describe('imported bucket, secret and KMS key, with e-mail alarms and two stream
       [ENV.secretId]: SECRET_ARN,
       [ENV.streamIds]: 'st-one,st-two',
     });
-    const { properties } = onlyResource(template, 'AWS::IAM::Policy');
+    const properties = functionPolicy(template);
     expect((properties.PolicyDocument as { Statement: Json[] }).Statement).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -131,7 +131,7 @@ describe('a KMS key created by the stack', () => {
 
   it('lets the function use the key for objects and the secret, and nothing more', () => {
     const key = { 'Fn::GetAtt': [dataKeyId(), 'Arn'] };
-    const { properties } = onlyResource(template, 'AWS::IAM::Policy');
+    const properties = functionPolicy(template);
     const kmsStatements = (properties.PolicyDocument as { Statement: Json[] }).Statement.filter((s) =>
       ([] as string[]).concat(s.Action as string | string[]).some((a) => a.startsWith('kms:')),
     );

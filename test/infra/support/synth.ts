@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type ArchiveApp } from '../../../infra/build-app';
 import { CONTEXT_KEY } from '../../../infra/config';
 
@@ -66,4 +66,26 @@ export function onlyResource(template: Template, type: string): { logicalId: str
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   const [logicalId, resource] = found[0] as [string, Record<string, unknown>];
   return { logicalId, resource, properties: (resource.Properties ?? {}) as Record<string, unknown> };
+}
+
+/** The sync function's role: the one Lambda assumes (the drain state machine and EventBridge have their own). */
+export function functionRole(template: Template): { logicalId: string; properties: Record<string, unknown> } {
+  const roles = Object.entries(
+    template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } },
+    }),
+  );
+  if (roles.length !== 1) throw new Error(`expected exactly one role for Lambda, found ${roles.length}`);
+  const [logicalId, resource] = roles[0] as [string, { Properties: Record<string, unknown> }];
+  return { logicalId, properties: resource.Properties };
+}
+
+/** The properties of the one IAM policy attached to the sync function's role. */
+export function functionPolicy(template: Template): Record<string, unknown> {
+  const roleRef = JSON.stringify({ Ref: functionRole(template).logicalId });
+  const policies = Object.values(template.findResources('AWS::IAM::Policy'))
+    .map((p) => (p as { Properties: Record<string, unknown> }).Properties)
+    .filter((p) => (p.Roles as unknown[]).some((r) => JSON.stringify(r) === roleRef));
+  if (policies.length !== 1) throw new Error(`expected exactly one policy on the function's role, found ${policies.length}`);
+  return policies[0] as Record<string, unknown>;
 }
