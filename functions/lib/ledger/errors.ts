@@ -21,3 +21,11 @@ export class LedgerConflictError extends ArchiveWriteError {
 export class PreconditionLostError extends ArchiveError {
   override readonly name: string = 'PreconditionLostError';
 }
+
+/**
+ * The run's lease on a stream expired and another run took it over: this run must stop working on the
+ * stream (what it already committed stays valid; what it did not, the new holder redoes).
+ */
+export class LeaseLostError extends ArchiveError {
+  override readonly name: string = 'LeaseLostError';
+}
