@@ -211,15 +211,18 @@ describe('head: migration and settled watermark', () => {
   it('creates an empty head for a stream with no history', async () => {
     const ledger = new MemoryLedger();
     const head = await ensureMigrated(ledger, 's1', { state: { get: async () => undefined }, archiveStart: H('2026-11-01T00'), tiers: TIERS, now: H('2026-11-20T11') });
-    expect(head).toEqual({ streamId: 's1', updatedAt: H('2026-11-20T11') });
+    expect(head).toEqual({ streamId: 's1', origin: H('2026-11-20T10'), updatedAt: H('2026-11-20T11') });
   });
 
   it('moves the watermark over consecutive settled hours only', () => {
     const done = (hour: Date): LedgerEntry => recordSuccess(undefined, { ...change(hour, H('2026-12-31T00')), records: 1, apiTotalResults: 1, requests: 1, tiers: TIERS });
     const entries = new Map<number, LedgerEntry>();
     for (const h of ['2026-11-01T00', '2026-11-01T01', '2026-11-01T03']) entries.set(H(h).getTime(), done(H(h)));
-    expect(settledWatermark({ current: undefined, archiveStart: H('2026-11-01T00'), entries, tiers: TIERS, now: H('2026-12-31T00') })).toEqual(H('2026-11-01T02'));
-    expect(settledWatermark({ current: H('2026-11-01T02'), archiveStart: H('2026-11-01T00'), entries, tiers: TIERS, now: H('2026-12-31T00') })).toEqual(H('2026-11-01T02'));
+    const at = { entries, tiers: TIERS, now: H('2026-12-31T00') };
+    expect(settledWatermark({ ...at, current: undefined, start: H('2026-11-01T00') })).toEqual(H('2026-11-01T02'));
+    expect(settledWatermark({ ...at, current: H('2026-11-01T02'), start: H('2026-11-01T00') })).toEqual(H('2026-11-01T02'));
+    // Hours before the stream's start without an entry are not part of the archive: nothing to wait for.
+    expect(settledWatermark({ ...at, current: H('2026-10-31T20'), start: H('2026-11-01T00') })).toEqual(H('2026-11-01T02'));
   });
 
   it('a backfill lowers the watermark first, and an advance based on an older head does not hide it', async () => {
@@ -228,7 +231,7 @@ describe('head: migration and settled watermark', () => {
     const observed = await ledger.head('s1');
     if (observed === undefined) throw new Error('no head');
 
-    await markHoursDue(ledger, 's1', { hours: [H('2026-11-05T00')], kind: 'backfill', now: H('2026-11-20T12'), runId: 'bf' });
+    await markHoursDue(ledger, 's1', { hours: [H('2026-11-05T00')], kind: 'backfill', start: H('2026-11-01T00'), now: H('2026-11-20T12'), runId: 'bf' });
     expect((await ledger.head('s1'))?.settledBefore).toEqual(H('2026-11-05T00'));
 
     expect(await advanceSettled(ledger, 's1', { observed, to: H('2026-11-15T00'), now: H('2026-11-20T13') })).toBe(false);

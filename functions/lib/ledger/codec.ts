@@ -42,8 +42,10 @@ const StoredDaySchema = z.strictObject({
 const StoredHeadSchema = z.strictObject({
   ledgerVersion: z.literal(1),
   streamId: z.string().min(1),
-  /** Every hour before this one is archived with every refresh tier done; absent = nothing settled yet. */
+  /** No hour before this one is due or unsettled, so reads start here; absent = read from the stream's start. */
   settledBefore: wholeHour.optional(),
+  /** The first hour the stream archives as new when no ARCHIVE_START is set (the newest closed hour at creation). */
+  origin: wholeHour.optional(),
   /** Set when the head was created from a pre-ledger `_state` object. */
   migratedFrom: z.strictObject({ lastArchivedHour: wholeHour, updatedAt: instant }).optional(),
   updatedAt: instant,
@@ -52,7 +54,10 @@ const StoredHeadSchema = z.strictObject({
 /** A stream's head: what the ledger knows without reading day objects. */
 export interface LedgerHead {
   readonly streamId: string;
+  /** No hour before this one is due or unsettled: reads start here (hours from the stream's start to here are archived). */
   readonly settledBefore?: Date;
+  /** The first hour the stream archives as new when no archive start is configured. */
+  readonly origin?: Date;
   readonly migratedFrom?: { readonly lastArchivedHour: Date; readonly updatedAt: Date };
   readonly updatedAt: Date;
 }
@@ -152,6 +157,7 @@ export function parseHead(text: string, where: string, streamId: string): Ledger
   return {
     streamId,
     ...(stored.settledBefore === undefined ? {} : { settledBefore: new Date(stored.settledBefore) }),
+    ...(stored.origin === undefined ? {} : { origin: new Date(stored.origin) }),
     ...(stored.migratedFrom === undefined
       ? {}
       : { migratedFrom: { lastArchivedHour: new Date(stored.migratedFrom.lastArchivedHour), updatedAt: new Date(stored.migratedFrom.updatedAt) } }),
@@ -165,6 +171,7 @@ export function serializeHead(head: LedgerHead): string {
     ledgerVersion: 1,
     streamId: head.streamId,
     settledBefore: iso(head.settledBefore),
+    origin: iso(head.origin),
     migratedFrom:
       head.migratedFrom === undefined
         ? undefined

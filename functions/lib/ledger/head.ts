@@ -2,12 +2,13 @@
  * A stream's head: the settled watermark that keeps ledger reads short, and the migration from the
  * pre-ledger high-water mark (`_state/stream_id={id}.json`).
  *
- * Every hour before `settledBefore` is archived with every refresh tier done and nothing pending, so a
- * run reads day documents only from there on. The watermark only moves forward when nobody changed
- * the head meanwhile, and a backfill lowers it before marking hours, so no due hour is ever hidden
- * below it.
+ * No hour before `settledBefore` is due or unsettled (hours from the stream's start up to it are archived
+ * with every refresh tier done), so a run reads day documents only from there on. The watermark only
+ * moves forward when nobody changed the head meanwhile, and a backfill lowers it before marking hours,
+ * so no due hour is ever hidden below it.
  */
-import { HOUR_MS, floorHour, hoursBetween } from '../sync/windows';
+import { HOUR_MS, floorHour, hoursBetween, previousHour } from '../sync/windows';
+import { ArchiveError } from '../errors';
 import type { LedgerHead } from './codec';
 import { markDue, refreshState, type LedgerEntry, type PendingKind } from './entry';
 import type { Ledger } from './ledger';
@@ -29,21 +30,39 @@ export function isSettled(entry: LedgerEntry | undefined, tiers: readonly number
 }
 
 /**
- * Where the settled watermark can move: from `current` (or `archiveStart`, or the first entry) over
- * every consecutive settled hour before `now`. Returns `current` when it cannot move.
+ * The first hour a stream archives as new: the configured archive start, else the head's origin (the
+ * newest closed hour when the stream's ledger was created).
+ */
+export function streamStart(head: LedgerHead | undefined, archiveStart: Date | undefined): Date | undefined {
+  return archiveStart ?? head?.origin;
+}
+
+/** Where reads of a stream's entries start: the settled watermark, else the stream's start. */
+export function readFrom(head: LedgerHead | undefined, archiveStart: Date | undefined): Date | undefined {
+  return head?.settledBefore ?? streamStart(head, archiveStart);
+}
+
+/**
+ * Where the settled watermark can move: from `current` (or the stream's `start`) over every consecutive
+ * hour before `now` that needs nothing more: settled entries, and hours before `start` without an entry
+ * (not part of the archive). Returns `current` when it cannot move.
  */
 export function settledWatermark(o: {
   readonly current: Date | undefined;
-  readonly archiveStart: Date | undefined;
+  readonly start: Date | undefined;
   readonly entries: ReadonlyMap<number, LedgerEntry>;
   readonly tiers: readonly number[];
   readonly now: Date;
 }): Date | undefined {
-  const first = o.current ?? o.archiveStart ?? [...o.entries.values()][0]?.hour;
+  const first = o.current ?? o.start;
   if (first === undefined) return o.current;
+  const start = o.start?.getTime() ?? first.getTime();
   let t = first.getTime();
   const end = floorHour(o.now).getTime();
-  while (t < end && isSettled(o.entries.get(t), o.tiers)) t += HOUR_MS;
+  for (; t < end; t += HOUR_MS) {
+    const entry = o.entries.get(t);
+    if (entry === undefined ? t >= start : !isSettled(entry, o.tiers)) break;
+  }
   return t === first.getTime() ? o.current : new Date(t);
 }
 
@@ -69,18 +88,27 @@ export async function advanceSettled(
 }
 
 /**
- * Marks `hours` due as `kind` (a backfill): first lowers the watermark below the earliest of them, then
- * marks the entries, so a run that reads from the watermark always sees them. Returns the entries written.
+ * Marks `hours` due as `kind` (a backfill): first lowers the read watermark to the earliest of them,
+ * then marks the entries, so a run that reads from the watermark always sees them. `start` is the
+ * stream's start ({@link streamStart}). Returns the entries written.
  */
 export async function markHoursDue(
   ledger: Ledger,
   streamId: string,
-  o: { readonly hours: readonly Date[]; readonly kind: PendingKind; readonly now: Date; readonly runId: string },
+  o: {
+    readonly hours: readonly Date[];
+    readonly kind: PendingKind;
+    readonly start: Date | undefined;
+    readonly now: Date;
+    readonly runId: string;
+  },
 ): Promise<LedgerEntry[]> {
+  if (o.hours.length === 0) return [];
   const earliest = Math.min(...o.hours.map((h) => h.getTime()));
-  if (!Number.isFinite(earliest)) return [];
   await ledger.updateHead(streamId, (current) => {
-    if (current?.settledBefore === undefined || current.settledBefore.getTime() <= earliest) return undefined;
+    if (current === undefined) throw new ArchiveError(`ledger: stream ${streamId} has no head yet (call ensureMigrated first)`);
+    const from = current.settledBefore ?? o.start;
+    if (from !== undefined && from.getTime() <= earliest) return current;
     return { ...current, settledBefore: new Date(earliest), updatedAt: o.now };
   });
   return ledger.update(streamId, o.hours, (current, hour) => markDue(current, { streamId, hour, at: o.now, runId: o.runId, kind: o.kind }));
@@ -107,7 +135,7 @@ export async function ensureMigrated(
   if (existing !== undefined) return existing;
 
   const legacy = await o.state.get(streamId);
-  let head: LedgerHead = { streamId, updatedAt: o.now };
+  let head: LedgerHead = { streamId, origin: previousHour(o.now), updatedAt: o.now };
   if (legacy !== undefined) {
     const maxTier = Math.max(0, ...o.tiers);
     const lastSettled = floorHour(new Date(legacy.updatedAt.getTime() - HOUR_MS - maxTier * HOUR_MS));
@@ -131,6 +159,7 @@ export async function ensureMigrated(
     head = {
       streamId,
       settledBefore,
+      origin: o.archiveStart ?? settledBefore,
       migratedFrom: { lastArchivedHour: legacy.lastArchivedHour, updatedAt: legacy.updatedAt },
       updatedAt: o.now,
     };
