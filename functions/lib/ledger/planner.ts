@@ -80,6 +80,21 @@ export interface StreamBacklog {
   readonly lastError: (LedgerErrorInfo & { readonly hour: Date; readonly at: Date | undefined }) | undefined;
 }
 
+/** The policy a configuration asks for (see config.ts). */
+export function planPolicy(config: {
+  readonly archiveStart: Date | undefined;
+  readonly refreshLagHours: readonly number[];
+  readonly maxWindowAttempts: number;
+  readonly retryBackoffMs: number;
+}): PlanPolicy {
+  return {
+    archiveStart: config.archiveStart,
+    refreshLagHours: config.refreshLagHours,
+    maxAttempts: config.maxWindowAttempts,
+    retryBackoffMs: config.retryBackoffMs,
+  };
+}
+
 /** Backoff after `attempts` failures: doubling from `retryBackoffMs`, capped. */
 export function retryDelayMs(attempts: number, policy: PlanPolicy): number {
   const cap = policy.maxRetryBackoffMs ?? PLAN_DEFAULTS.maxRetryBackoffMs;
