@@ -167,3 +167,18 @@ export async function ensureMigrated(
   const created = head;
   return (await ledger.updateHead(streamId, (current) => current ?? created)) ?? created;
 }
+
+/**
+ * What the planner and `status` need of one stream: its head and its entries from the read watermark
+ * (or `alsoFrom`, if earlier) up to `now`. Reads only; never creates the head.
+ */
+export async function readStreamView(
+  ledger: Ledger,
+  streamId: string,
+  o: { readonly archiveStart: Date | undefined; readonly now: Date; readonly alsoFrom?: Date },
+): Promise<{ readonly streamId: string; readonly head: LedgerHead | undefined; readonly entries: ReadonlyMap<number, LedgerEntry> }> {
+  const head = await ledger.head(streamId);
+  const starts = [readFrom(head, o.archiveStart), o.alsoFrom, previousHour(o.now)].flatMap((d) => (d === undefined ? [] : [d.getTime()]));
+  const entries = await ledger.read(streamId, { from: new Date(Math.min(...starts)), to: new Date(o.now.getTime() + HOUR_MS) });
+  return { streamId, head, entries };
+}
