@@ -32,7 +32,7 @@ function failed(streamId: string, hour: Date, at: Date, times: number): LedgerEn
 function view(streamId: string, entries: readonly LedgerEntry[], settledBefore?: Date): StreamView {
   return {
     streamId,
-    head: { streamId, origin: H('2026-11-20T00'), updatedAt: H('2026-11-20T00'), ...(settledBefore === undefined ? {} : { settledBefore }) },
+    head: { streamId, origin: H('2026-11-20T00'), version: 1, updatedAt: H('2026-11-20T00'), ...(settledBefore === undefined ? {} : { settledBefore }) },
     entries: new Map(entries.map((e) => [e.hour.getTime(), e])),
   };
 }

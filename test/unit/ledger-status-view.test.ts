@@ -41,7 +41,7 @@ function fixture(): StreamView {
   ];
   return {
     streamId: 's1',
-    head: { streamId: 's1', settledBefore: H('2026-11-19T10'), updatedAt: H('2026-11-20T00') },
+    head: { streamId: 's1', settledBefore: H('2026-11-19T10'), version: 1, updatedAt: H('2026-11-20T00') },
     entries: new Map(entries.map((e) => [e.hour.getTime(), e])),
   };
 }

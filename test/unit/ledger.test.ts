@@ -11,7 +11,7 @@ import {
   type LedgerEntry,
 } from '../../functions/lib/ledger/entry';
 import { LedgerConflictError, LedgerCorruptError } from '../../functions/lib/ledger/errors';
-import { advanceSettled, ensureMigrated, markHoursDue, settledWatermark } from '../../functions/lib/ledger/head';
+import { advanceSettled, ensureMigrated, markHoursDue, readStreamView, settleStream, settledWatermark } from '../../functions/lib/ledger/head';
 import { ledgerDayKey } from '../../functions/lib/ledger/keys';
 import { MemoryLedger } from '../../functions/lib/ledger/ledger';
 import { MemoryObjects, type ConditionalObjects, type WriteCondition } from '../../functions/lib/ledger/objects';
@@ -211,7 +211,7 @@ describe('head: migration and settled watermark', () => {
   it('creates an empty head for a stream with no history', async () => {
     const ledger = new MemoryLedger();
     const head = await ensureMigrated(ledger, 's1', { state: { get: async () => undefined }, archiveStart: H('2026-11-01T00'), tiers: TIERS, now: H('2026-11-20T11') });
-    expect(head).toEqual({ streamId: 's1', origin: H('2026-11-20T10'), updatedAt: H('2026-11-20T11') });
+    expect(head).toEqual({ streamId: 's1', origin: H('2026-11-20T10'), version: 1, updatedAt: H('2026-11-20T11') });
   });
 
   it('moves the watermark over consecutive settled hours only', () => {
@@ -225,7 +225,7 @@ describe('head: migration and settled watermark', () => {
     expect(settledWatermark({ ...at, current: H('2026-10-31T20'), start: H('2026-11-01T00') })).toEqual(H('2026-11-01T02'));
   });
 
-  it('a backfill lowers the watermark first, and an advance based on an older head does not hide it', async () => {
+  it('a backfill marks hours, then lowers the watermark; an advance planned from an older head does not move', async () => {
     const ledger = new MemoryLedger();
     await ensureMigrated(ledger, 's1', { state: legacy, archiveStart: H('2026-11-01T00'), tiers: TIERS, now: H('2026-11-20T11') });
     const observed = await ledger.head('s1');
@@ -236,8 +236,44 @@ describe('head: migration and settled watermark', () => {
 
     expect(await advanceSettled(ledger, 's1', { observed, to: H('2026-11-15T00'), now: H('2026-11-20T13') })).toBe(false);
     expect((await ledger.head('s1'))?.settledBefore).toEqual(H('2026-11-05T00'));
-    const fresh = await ledger.head('s1');
-    if (fresh === undefined) throw new Error('no head');
-    expect(await advanceSettled(ledger, 's1', { observed: fresh, to: H('2026-11-05T00'), now: H('2026-11-20T13') })).toBe(false);
+  });
+
+  it('a backfill of hours above the watermark still changes the head, so a run planned before it cannot skip them', async () => {
+    const ledger = new MemoryLedger();
+    await ensureMigrated(ledger, 's1', { state: legacy, archiveStart: H('2026-11-01T00'), tiers: TIERS, now: H('2026-11-20T11') });
+    const observed = await ledger.head('s1');
+    if (observed === undefined) throw new Error('no head');
+
+    // The run read the head (above), then the backfill marks an hour above the watermark and writes the head.
+    await markHoursDue(ledger, 's1', { hours: [H('2026-11-15T00')], kind: 'backfill', start: H('2026-11-01T00'), now: H('2026-11-20T12'), runId: 'bf' });
+    expect(await advanceSettled(ledger, 's1', { observed, to: H('2026-11-16T00'), now: H('2026-11-20T13') })).toBe(false);
+  });
+
+  it('a watermark advanced past a backfilled hour just before the backfill wrote the head is lowered again', async () => {
+    const ledger = new MemoryLedger();
+    await ensureMigrated(ledger, 's1', { state: legacy, archiveStart: H('2026-11-01T00'), tiers: TIERS, now: H('2026-11-20T11') });
+    const observed = await ledger.head('s1');
+    if (observed === undefined) throw new Error('no head');
+
+    // Interleaving: the backfill marks its entries; the run advances (its head is still current); the backfill writes the head.
+    await ledger.update('s1', [H('2026-11-15T00')], (current, hour) => markDue(current, { ...change(hour), kind: 'backfill' }));
+    expect(await advanceSettled(ledger, 's1', { observed, to: H('2026-11-16T00'), now: H('2026-11-20T13') })).toBe(true);
+    await markHoursDue(ledger, 's1', { hours: [H('2026-11-15T00')], kind: 'backfill', start: H('2026-11-01T00'), now: H('2026-11-20T14'), runId: 'bf' });
+
+    expect((await ledger.head('s1'))?.settledBefore).toEqual(H('2026-11-15T00'));
+  });
+
+  it('settles a stream from the view it planned with: the watermark moves over the hours needing nothing more', async () => {
+    const ledger = new MemoryLedger();
+    await ensureMigrated(ledger, 's1', { state: { get: async () => undefined }, archiveStart: H('2026-11-01T00'), tiers: TIERS, now: H('2026-11-01T00') });
+    await ledger.update('s1', [H('2026-11-01T00'), H('2026-11-01T01'), H('2026-11-01T03')], (current, hour) =>
+      recordSuccess(current, { ...change(hour, H('2026-11-09T00')), records: 1, apiTotalResults: 1, requests: 1, tiers: TIERS }),
+    );
+    const view = await readStreamView(ledger, 's1', { archiveStart: H('2026-11-01T00'), now: H('2026-11-09T00') });
+
+    expect(await settleStream(ledger, view, { archiveStart: H('2026-11-01T00'), tiers: TIERS, now: H('2026-11-09T00') })).toBe(true);
+    expect((await ledger.head('s1'))?.settledBefore).toEqual(H('2026-11-01T02'));
+    // The same (now stale) view cannot move it again.
+    expect(await settleStream(ledger, view, { archiveStart: H('2026-11-01T00'), tiers: TIERS, now: H('2026-11-09T00') })).toBe(false);
   });
 });

@@ -48,6 +48,8 @@ const StoredHeadSchema = z.strictObject({
   origin: wholeHour.optional(),
   /** Set when the head was created from a pre-ledger `_state` object. */
   migratedFrom: z.strictObject({ lastArchivedHour: wholeHour, updatedAt: instant }).optional(),
+  /** Incremented by every write, so a run can tell that the head changed since it read it. */
+  version: z.number().int().min(1),
   updatedAt: instant,
 });
 
@@ -59,8 +61,13 @@ export interface LedgerHead {
   /** The first hour the stream archives as new when no archive start is configured. */
   readonly origin?: Date;
   readonly migratedFrom?: { readonly lastArchivedHour: Date; readonly updatedAt: Date };
+  /** Incremented by every write of the head (set by the ledger, never by callers). */
+  readonly version: number;
   readonly updatedAt: Date;
 }
+
+/** A head as callers propose it: the ledger sets the version. */
+export type LedgerHeadInput = Omit<LedgerHead, 'version'> & { readonly version?: number };
 
 type StoredEntry = z.infer<typeof StoredEntrySchema>;
 
@@ -161,6 +168,7 @@ export function parseHead(text: string, where: string, streamId: string): Ledger
     ...(stored.migratedFrom === undefined
       ? {}
       : { migratedFrom: { lastArchivedHour: new Date(stored.migratedFrom.lastArchivedHour), updatedAt: new Date(stored.migratedFrom.updatedAt) } }),
+    version: stored.version,
     updatedAt: new Date(stored.updatedAt),
   };
 }
@@ -176,6 +184,7 @@ export function serializeHead(head: LedgerHead): string {
       head.migratedFrom === undefined
         ? undefined
         : { lastArchivedHour: head.migratedFrom.lastArchivedHour.toISOString(), updatedAt: head.migratedFrom.updatedAt.toISOString() },
+    version: head.version,
     updatedAt: head.updatedAt.toISOString(),
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -9,7 +9,7 @@
  */
 import { HOUR_MS, floorHour, hoursBetween, previousHour } from '../sync/windows';
 import { ArchiveError } from '../errors';
-import type { LedgerHead } from './codec';
+import type { LedgerHead, LedgerHeadInput } from './codec';
 import { markDue, refreshState, type LedgerEntry, type PendingKind } from './entry';
 import type { Ledger } from './ledger';
 
@@ -67,8 +67,9 @@ export function settledWatermark(o: {
 }
 
 /**
- * Moves the watermark forward to `to`, but only over the head as it was read (`observed`): if another
- * run changed the head meanwhile (a backfill lowering it), nothing moves. Returns true when it moved.
+ * Moves the watermark forward to `to`, but only over the head as it was read (`observed`, read before
+ * the entries `to` was computed from): if anyone wrote the head meanwhile (a backfill does, after
+ * marking hours), nothing moves. Returns true when it moved.
  */
 export async function advanceSettled(
   ledger: Ledger,
@@ -78,8 +79,7 @@ export async function advanceSettled(
   let moved = false;
   await ledger.updateHead(streamId, (current) => {
     moved = false;
-    if (current === undefined || current.updatedAt.getTime() !== o.observed.updatedAt.getTime()) return undefined;
-    if (current.settledBefore?.getTime() !== o.observed.settledBefore?.getTime()) return undefined;
+    if (current === undefined || current.version !== o.observed.version) return undefined;
     if (current.settledBefore !== undefined && current.settledBefore.getTime() >= o.to.getTime()) return undefined;
     moved = true;
     return { ...current, settledBefore: o.to, updatedAt: o.now };
@@ -88,9 +88,32 @@ export async function advanceSettled(
 }
 
 /**
- * Marks `hours` due as `kind` (a backfill): first lowers the read watermark to the earliest of them,
- * then marks the entries, so a run that reads from the watermark always sees them. `start` is the
- * stream's start ({@link streamStart}). Returns the entries written.
+ * Advances the stream's watermark as far as `view` (head read first, then entries) allows. Call it with
+ * the view a run planned from; returns true when the watermark moved.
+ */
+export async function settleStream(
+  ledger: Ledger,
+  view: { readonly streamId: string; readonly head: LedgerHead | undefined; readonly entries: ReadonlyMap<number, LedgerEntry> },
+  o: { readonly archiveStart: Date | undefined; readonly tiers: readonly number[]; readonly now: Date },
+): Promise<boolean> {
+  if (view.head === undefined) return false;
+  const to = settledWatermark({
+    current: view.head.settledBefore,
+    start: streamStart(view.head, o.archiveStart),
+    entries: view.entries,
+    tiers: o.tiers,
+    now: o.now,
+  });
+  if (to === undefined || (view.head.settledBefore !== undefined && to.getTime() <= view.head.settledBefore.getTime())) return false;
+  return advanceSettled(ledger, view.streamId, { observed: view.head, to, now: o.now });
+}
+
+/**
+ * Marks `hours` due as `kind` (a backfill). The entries are written first; then the head is written
+ * (always, so its version changes), lowering the watermark to the earliest hour if it is above it.
+ * Together with {@link advanceSettled} this means no marked hour can end up hidden below the
+ * watermark, however a run's planning interleaves with it. `start` is the stream's start
+ * ({@link streamStart}). Returns the entries written.
  */
 export async function markHoursDue(
   ledger: Ledger,
@@ -104,14 +127,20 @@ export async function markHoursDue(
   },
 ): Promise<LedgerEntry[]> {
   if (o.hours.length === 0) return [];
+  if ((await ledger.head(streamId)) === undefined) {
+    throw new ArchiveError(`ledger: stream ${streamId} has no head yet (call ensureMigrated first)`);
+  }
   const earliest = Math.min(...o.hours.map((h) => h.getTime()));
+  const written = await ledger.update(streamId, o.hours, (current, hour) =>
+    markDue(current, { streamId, hour, at: o.now, runId: o.runId, kind: o.kind }),
+  );
   await ledger.updateHead(streamId, (current) => {
-    if (current === undefined) throw new ArchiveError(`ledger: stream ${streamId} has no head yet (call ensureMigrated first)`);
+    if (current === undefined) throw new ArchiveError(`ledger: the head of stream ${streamId} disappeared`);
     const from = current.settledBefore ?? o.start;
-    if (from !== undefined && from.getTime() <= earliest) return current;
-    return { ...current, settledBefore: new Date(earliest), updatedAt: o.now };
+    const lower = from === undefined || from.getTime() > earliest;
+    return { ...current, ...(lower ? { settledBefore: new Date(earliest) } : {}), updatedAt: o.now };
   });
-  return ledger.update(streamId, o.hours, (current, hour) => markDue(current, { streamId, hour, at: o.now, runId: o.runId, kind: o.kind }));
+  return written;
 }
 
 /**
@@ -135,7 +164,7 @@ export async function ensureMigrated(
   if (existing !== undefined) return existing;
 
   const legacy = await o.state.get(streamId);
-  let head: LedgerHead = { streamId, origin: previousHour(o.now), updatedAt: o.now };
+  let head: LedgerHeadInput = { streamId, origin: previousHour(o.now), updatedAt: o.now };
   if (legacy !== undefined) {
     const maxTier = Math.max(0, ...o.tiers);
     const lastSettled = floorHour(new Date(legacy.updatedAt.getTime() - HOUR_MS - maxTier * HOUR_MS));
@@ -165,7 +194,9 @@ export async function ensureMigrated(
     };
   }
   const created = head;
-  return (await ledger.updateHead(streamId, (current) => current ?? created)) ?? created;
+  const result = await ledger.updateHead(streamId, (current) => current ?? created);
+  if (result === undefined) throw new ArchiveError(`ledger: could not create the head of stream ${streamId}`);
+  return result;
 }
 
 /**

@@ -9,12 +9,12 @@ import { ArchiveError } from '../errors';
 import type { Sleep } from '../kore/sleep';
 import { HOUR_MS } from '../sync/windows';
 import { casUpdate } from './cas';
-import { parseDay, parseHead, serializeDay, serializeHead, type LedgerHead } from './codec';
+import { parseDay, parseHead, serializeDay, serializeHead, type LedgerHead, type LedgerHeadInput } from './codec';
 import type { LedgerEntry } from './entry';
 import { ledgerDayKey, ledgerHeadKey, ledgerStreamPrefix } from './keys';
 import { MemoryObjects, S3Objects, type ConditionalObjects } from './objects';
 
-export type { LedgerHead } from './codec';
+export type { LedgerHead, LedgerHeadInput } from './codec';
 
 const DAY_MS = 24 * HOUR_MS;
 
@@ -25,8 +25,11 @@ const DAY_MS = 24 * HOUR_MS;
  */
 export type EntryChange = (current: LedgerEntry | undefined, hour: Date) => LedgerEntry | undefined;
 
-/** Computes a new head from the current one; returns undefined (or the same object) to leave it. Pure, as {@link EntryChange}. */
-export type HeadChange = (current: LedgerHead | undefined) => LedgerHead | undefined;
+/**
+ * Computes a new head from the current one; returns undefined (or the same object) to leave it. Pure, as
+ * {@link EntryChange}. The ledger sets the new head's version.
+ */
+export type HeadChange = (current: LedgerHead | undefined) => LedgerHeadInput | undefined;
 
 /** The window ledger of every stream of one archive. */
 export interface Ledger {
@@ -157,11 +160,12 @@ export class ObjectLedger implements Ledger {
       ...this.#cas,
       parse: (text, where) => parseHead(text, where, streamId),
       change: (current) => {
-        const next = change(current);
-        head = next ?? current;
-        if (next === undefined || next === current) return undefined;
-        if (next.streamId !== streamId) throw new ArchiveError(`ledger: a change of ${streamId}'s head returned another stream's`);
-        return serializeHead(next);
+        const proposed = change(current);
+        head = current;
+        if (proposed === undefined || proposed === current) return undefined;
+        if (proposed.streamId !== streamId) throw new ArchiveError(`ledger: a change of ${streamId}'s head returned another stream's`);
+        head = { ...proposed, version: (current?.version ?? 0) + 1 };
+        return serializeHead(head);
       },
     });
     return head;
