@@ -1,8 +1,8 @@
 /**
  * Per-key mutual exclusion inside one process (the local S3's object operations), as a promise chain
- * per key. Not for the function: across processes, the S3 conditional writes do this job.
+ * per key; keys are taken in sorted order so two multi-key holders cannot deadlock. Not for the
+ * function: across processes, S3's conditional writes do this job.
  */
-/** Serializes operations per key; keys are taken in sorted order so two multi-key holders cannot deadlock. */
 export class KeyLocks {
   readonly #tails = new Map<string, Promise<void>>();
 
