@@ -11,7 +11,7 @@
  */
 import { HOUR_MS, previousHour } from '../sync/windows';
 import type { LedgerHead } from './codec';
-import { dueRefreshAt, type LedgerEntry, type LedgerErrorInfo, type PendingKind } from './entry';
+import { dueRefreshAt, refreshState, type LedgerEntry, type LedgerErrorInfo, type PendingKind } from './entry';
 import { streamStart } from './head';
 
 /** The defaults of {@link PlanPolicy}, also used by config.ts. */
@@ -168,7 +168,8 @@ function classify(view: StreamView, policy: PlanPolicy, now: Date): Classified {
     } else {
       const due = dueRefreshAt(entry, policy.refreshLagHours, now);
       if (due !== undefined) refreshes.push(item(t, 'refresh', due.getTime()));
-      const next = entry.refresh.nextDueAt?.getTime();
+      // From the current tiers, not the stored progress, so a changed configuration applies at once.
+      const next = refreshState(entry.hour, entry.lastSuccessAt, policy.refreshLagHours).nextDueAt?.getTime();
       if (due === undefined && next !== undefined && next > now.getTime() && (nextRefresh === undefined || next < nextRefresh)) nextRefresh = next;
     }
   }
