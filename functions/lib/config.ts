@@ -22,10 +22,10 @@ export const ENV = {
   maxCatchUpHours: 'ARCHIVE_MAX_CATCHUP_HOURS',
   maxRecordsPerObject: 'ARCHIVE_MAX_RECORDS_PER_OBJECT',
   refreshLagHours: 'ARCHIVE_REFRESH_LAG_HOURS',
+  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   maxWindowAttempts: 'ARCHIVE_MAX_WINDOW_ATTEMPTS',
   retryBackoffMinutes: 'ARCHIVE_RETRY_BACKOFF_MINUTES',
   leaseSeconds: 'ARCHIVE_LEASE_SECONDS',
-  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
 } as const;
 
 /** Paging strategy: advance `page` (holding `offset` at 0) or advance `offset` (holding `page` at 1). */
@@ -54,6 +54,8 @@ export interface SyncConfig {
    * snapshot. A refresh stays due until done. `none` turns refreshing off.
    */
   readonly refreshLagHours: readonly number[];
+  /** A custom S3 endpoint (s3rver, MinIO): path-style addressing is used when set. */
+  readonly s3Endpoint: string | undefined;
   /** Failed attempts in a row after which a window is quarantined (alarmed, retried daily, never blocking). */
   readonly maxWindowAttempts: number;
   /** Wait before retrying a failed window; doubles with each further failure (capped at a day). */
@@ -63,8 +65,6 @@ export interface SyncConfig {
    * renewals (one window, so the function's timeout) plus clock skew.
    */
   readonly leaseDurationMs: number;
-  /** A custom S3 endpoint (s3rver, MinIO): path-style addressing is used when set. */
-  readonly s3Endpoint: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -192,9 +192,9 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     maxCatchUpHours: integer(env, ENV.maxCatchUpHours, 24, 1, 24 * 31),
     maxRecordsPerObject: integer(env, ENV.maxRecordsPerObject, 50_000, 1, 10_000_000),
     refreshLagHours: Object.freeze([...refreshLagHours].sort((a, b) => a - b)),
+    s3Endpoint,
     maxWindowAttempts: integer(env, ENV.maxWindowAttempts, PLAN_DEFAULTS.maxAttempts, 1, 100),
     retryBackoffMs: integer(env, ENV.retryBackoffMinutes, PLAN_DEFAULTS.retryBackoffMs / 60_000, 1, 24 * 60) * 60_000,
     leaseDurationMs: integer(env, ENV.leaseSeconds, 1_200, 60, 24 * 3_600) * 1_000,
-    s3Endpoint,
   });
 }
