@@ -77,7 +77,7 @@ afterEach(() => {
 
 describe('hourly archive, end to end', () => {
   it('archives every contact of the window exactly once, raw as the API returned it, readable with the declared types', async () => {
-    useEnv({ KORE_STREAM_IDS: 'st-alpha', ARCHIVE_MAX_RECORDS_PER_OBJECT: '12', ARCHIVE_REFRESH_LAG_HOURS: 'none' });
+    useEnv({ KORE_STREAM_IDS: 'st-alpha', ARCHIVE_MAX_RECORDS_PER_OBJECT: '12' });
     const summary = await handler(scheduledEvent('2026-11-20T11:05:00Z'), lambdaContext());
     expect(summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['archived 2026-11-20T10']);
 
@@ -187,7 +187,7 @@ describe('hourly archive, end to end', () => {
   });
 
   it('a scheduled run after an outage of several hours archives every missed hour, oldest first', async () => {
-    useEnv({ KORE_STREAM_IDS: 'st-eps', ARCHIVE_START: '2026-11-16T00', ARCHIVE_REFRESH_LAG_HOURS: 'none' });
+    useEnv({ KORE_STREAM_IDS: 'st-eps', ARCHIVE_START: '2026-11-16T00' });
     await handler(scheduledEvent('2026-11-16T01:05:00Z'), lambdaContext());
     expect(await stateHour('st-eps')).toBe('2026-11-16T00:00:00.000Z');
     // Five hourly runs were missed; the next one heals the gap.
