@@ -93,7 +93,8 @@ describe('streamWork', () => {
   it('orders new, refresh, retry, quarantined retry, backfill; continues a checkpointed window in its class', () => {
     const now = H('2026-11-22T12');
     const entries = [
-      markDue(undefined, { streamId: 'a', hour: H('2026-11-20T00'), at: H('2026-11-22T00'), runId: 'bf', kind: 'backfill' }),
+      markDue(undefined, { streamId: 'a', hour: H('2026-11-19T23'), at: H('2026-11-22T00'), runId: 'bf', kind: 'backfill' }),
+      archived('a', H('2026-11-20T00'), H('2026-11-22T00')),
       failed('a', H('2026-11-20T01'), H('2026-11-20T02'), 3),
       failed('a', H('2026-11-20T02'), H('2026-11-20T03'), 1),
       archived('a', H('2026-11-20T03'), H('2026-11-20T04')),
@@ -105,8 +106,15 @@ describe('streamWork', () => {
       'a@11-20T03 refresh',
       'a@11-20T02 retry',
       'a@11-20T01 retry (quarantined)',
-      'a@11-20T00 backfill',
+      'a@11-19T23 backfill',
     ]);
+  });
+
+  it('gives a backfilled hour that was never archived, inside the archive, the priority of the catch-up', () => {
+    const now = H('2026-11-20T03');
+    const due = (hour: Date): LedgerEntry => markDue(undefined, { streamId: 'a', hour, at: H('2026-11-20T02'), runId: 'bf', kind: 'backfill' });
+    const entries = [due(H('2026-11-19T05')), due(H('2026-11-20T01')), archived('a', H('2026-11-20T00'), H('2026-11-20T01'))];
+    expect(streamWork(view('a', entries), POLICY, now).map(label)).toEqual(['a@11-20T01 new', 'a@11-20T02 new', 'a@11-19T05 backfill']);
   });
 
   it('plans nothing before the settled watermark and nothing before the archive start', () => {

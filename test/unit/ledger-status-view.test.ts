@@ -27,7 +27,8 @@ function fixture(): StreamView {
     // recently enough that no refresh is due yet.
     success('2026-11-19T10', '2026-11-20T11'),
     success('2026-11-19T11', '2026-11-19T12'),
-    // Day 2: 00 archived, refresh due (3 h tier passed long ago); 01 pending backfill; 02 failed; 03 quarantined;
+    // Day 2: 00 archived, refresh due (3 h tier passed long ago); 01 pending backfill (inside the archive, so
+    // counted with the catch-up); 02 failed; 03 quarantined;
     // 04 continuing from a checkpoint; 05..08 archived after their 3 h tier fell due (so refreshed);
     // 09, 10 archived right after they closed; 11 missing.
     success('2026-11-20T00', '2026-11-20T01'),
@@ -74,7 +75,7 @@ describe('renderStatus', () => {
     expect(lines).toEqual([
       'kore-qa-archive status at 2026-11-20T12:30Z (hours in UTC)',
       '',
-      's1: 17 hours behind, 2 refreshes due (2 overdue), 1 failed, 1 quarantined, 1 backfill hours pending, ' +
+      's1: 17 hours behind, 2 refreshes due (2 overdue), 1 failed, 1 quarantined, ' +
         'next refresh due 2026-11-20T13, last error (2026-11-20T03): KoreApiError: GET /raw failed with HTTP 500',
       '            00     06     12     18',
       '2026-11-19    #### #####~ ...... ......',

@@ -162,7 +162,9 @@ function classify(view: StreamView, policy: PlanPolicy, now: Date): Classified {
       const dueAt = lastAttempt + (isQuarantined ? quarantineRetryMs : retryDelayMs(entry.attempts, policy));
       if (dueAt <= now.getTime()) (isQuarantined ? quarantines : retries).push(item(t, 'retry', dueAt, isQuarantined));
     } else if (entry.status === 'pending') {
-      const kind = entry.pending ?? (entry.lastSuccessAt === undefined ? 'new' : 'refresh');
+      let kind = entry.pending ?? (entry.lastSuccessAt === undefined ? 'new' : 'refresh');
+      // A backfill asked for an hour the normal catch-up would archive anyway: it keeps the catch-up's priority.
+      if (kind === 'backfill' && entry.lastSuccessAt === undefined && t >= start) kind = 'new';
       const list = kind === 'backfill' ? backfills : kind === 'new' ? fresh : kind === 'refresh' ? refreshes : retries;
       list.push(item(t, kind, kind === 'new' ? t + HOUR_MS : lastAttempt));
     } else {

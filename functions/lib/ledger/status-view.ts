@@ -75,7 +75,7 @@ export function summaryLine(status: StreamStatus): string {
   if (b.refreshesDue > 0) parts.push(`${b.refreshesDue} refreshes due${b.refreshesOverdue > 0 ? ` (${b.refreshesOverdue} overdue)` : ''}`);
   if (b.failed > 0) parts.push(`${b.failed} failed`);
   if (b.quarantined > 0) parts.push(`${b.quarantined} quarantined`);
-  if (b.backfillPending > 0) parts.push(`${b.backfillPending} backfill hours pending`);
+  if (b.backfillPending > 0) parts.push(`${b.backfillPending} backfill ${b.backfillPending === 1 ? 'hour' : 'hours'} pending`);
   if (b.nextRefreshDueAt !== undefined) parts.push(`next refresh due ${formatHour(b.nextRefreshDueAt)}`);
   if (b.lastError !== undefined) parts.push(`last error (${formatHour(b.lastError.hour)}): ${b.lastError.name}: ${b.lastError.message}`);
   if (!status.hasLedger) parts.push('no ledger yet (the next sync creates it, migrating the old progress marker)');
