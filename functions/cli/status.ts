@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 import { isKeySafeId } from '../lib/archive/layout';
 import { createS3Client } from '../lib/aws/s3-client';
 import { ENV, loadConfig, parseHour } from '../lib/config';
-import { readStreamView } from '../lib/ledger/head';
-import { s3Ledger } from '../lib/ledger/ledger';
+import { S3StateStore } from '../lib/archive/state';
+import { ensureMigrated, readStreamView } from '../lib/ledger/head';
+import { MemoryLedger, s3Ledger } from '../lib/ledger/ledger';
 import { planPolicy } from '../lib/ledger/planner';
 import { renderStatus, statusJson, streamStatus } from '../lib/ledger/status-view';
 
@@ -112,9 +113,18 @@ export async function runStatusCommand(argv: string[], env: NodeJS.ProcessEnv, o
     const ledger = s3Ledger({ s3, bucket: config.bucket, prefix: config.prefix });
     const policy = planPolicy(config);
     const statuses = [];
+    const legacy = new S3StateStore({ s3, bucket: config.bucket, prefix: config.prefix });
     for (const streamId of streams) {
-      const view = await readStreamView(ledger, streamId, { archiveStart: config.archiveStart, now, alsoFrom: range.from });
-      statuses.push(streamStatus(view, policy, range, now));
+      const read = { archiveStart: config.archiveStart, now, alsoFrom: range.from };
+      const view = await readStreamView(ledger, streamId, read);
+      if (view.head !== undefined) {
+        statuses.push(streamStatus(view, policy, range, now));
+        continue;
+      }
+      // No ledger yet: migrate the old progress marker in memory (status never writes), to show what the next sync will see.
+      const preview = new MemoryLedger({ prefix: config.prefix });
+      await ensureMigrated(preview, streamId, { state: legacy, archiveStart: config.archiveStart, tiers: config.refreshLagHours, now });
+      statuses.push(streamStatus(await readStreamView(preview, streamId, read), policy, range, now, { preview: true }));
     }
     if (values.json) out(JSON.stringify(statusJson(statuses, now), null, 2));
     else for (const line of renderStatus(statuses, { color: useColor(values.color, env), now })) out(line);

@@ -2,6 +2,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStatusCommand } from '../../functions/cli/status';
+import { S3StateStore } from '../../functions/lib/archive/state';
 import { formatHour } from '../../functions/lib/sync/windows';
 import { recordFailure, recordSuccess } from '../../functions/lib/ledger/entry';
 import { ensureMigrated } from '../../functions/lib/ledger/head';
@@ -86,6 +87,22 @@ describe('kore-qa-archive status', () => {
     const rows = lines.filter((l) => /^\d{4}-\d\d-\d\d/.test(l));
     expect(rows).toHaveLength(7);
     expect(rows.at(-1)?.startsWith(today.toISOString().slice(0, 10))).toBe(true);
+  });
+
+  it('shows a stream not migrated yet as the next sync will see it, from its old progress marker, writing nothing', async () => {
+    const state = new S3StateStore({ s3: local.s3, bucket: local.bucket, prefix: 'kore-qa' });
+    await state.put({ streamId: 'st-old', lastArchivedHour: at(9), updatedAt: new Date(at(10).getTime() + 5 * 60_000), runId: 'old' });
+
+    const { code, lines } = await run('--stream', 'st-old', '--from', day, '--to', today.toISOString().slice(0, 10));
+    const json = await run('--json', '--stream', 'st-old', '--from', day, '--to', today.toISOString().slice(0, 10));
+
+    expect(code).toBe(0);
+    expect(lines.find((l) => l.startsWith('st-old:'))).toMatch(/no ledger yet: shown as the next sync will create it/);
+    // Hours 00-09 are archived (refreshed or with a refresh due, depending on the time of day the test runs); the rest missing.
+    const hours = (JSON.parse(json.lines.join('\n')) as { streams: { days: { hours: string[] }[] }[] }).streams[0]?.days[0]?.hours ?? [];
+    expect(hours.slice(0, 10).every((h) => ['refreshed', 'archived', 'pending'].includes(h))).toBe(true);
+    expect(hours.slice(10)).toEqual(Array<string>(14).fill('missing'));
+    expect(await local.listKeys('kore-qa/_ledger/stream_id=st-old/')).toEqual([]);
   });
 
   it('answers a bad option with one line naming it, and exit status 2', async () => {

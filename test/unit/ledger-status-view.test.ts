@@ -94,7 +94,7 @@ describe('renderStatus', () => {
 
   it('says when a stream has no ledger yet', () => {
     const status = streamStatus({ streamId: 's2', head: undefined, entries: new Map() }, { ...POLICY, archiveStart: H('2026-11-20T10') }, RANGE, NOW);
-    expect(summaryLine(status)).toBe('s2: 2 hours behind, no ledger yet (the next sync creates it, migrating the old progress marker)');
+    expect(summaryLine(status)).toBe('s2: 2 hours behind, no ledger yet: shown as the next sync will create it from the old progress marker, if any');
   });
 });
 

@@ -49,9 +49,16 @@ function hourCell(t: number, entry: LedgerEntry | undefined, ctx: { start: numbe
 
 /**
  * A stream's status for the days from `range.from` up to `range.to` (whole UTC days). `view.entries`
- * must cover the range and everything from the stream's read watermark on (for the backlog).
+ * must cover the range and everything from the stream's read watermark on (for the backlog). A
+ * `preview` is a view of a ledger not created yet (migrated in memory from the old progress marker).
  */
-export function streamStatus(view: StreamView, policy: PlanPolicy, range: { readonly from: Date; readonly to: Date }, now: Date): StreamStatus {
+export function streamStatus(
+  view: StreamView,
+  policy: PlanPolicy,
+  range: { readonly from: Date; readonly to: Date },
+  now: Date,
+  o: { readonly preview?: boolean } = {},
+): StreamStatus {
   const newest = previousHour(now).getTime();
   const ctx = {
     start: (streamStart(view.head, policy.archiveStart) ?? new Date(newest)).getTime(),
@@ -65,7 +72,7 @@ export function streamStatus(view: StreamView, policy: PlanPolicy, range: { read
     const hours = Array.from({ length: 24 }, (_, h) => day + h * HOUR_MS).map((t) => hourCell(t, view.entries.get(t), ctx));
     days.push({ date: utcDate(new Date(day)), hours });
   }
-  return { streamId: view.streamId, hasLedger: view.head !== undefined, backlog: streamBacklog(view, policy, now), days };
+  return { streamId: view.streamId, hasLedger: view.head !== undefined && o.preview !== true, backlog: streamBacklog(view, policy, now), days };
 }
 
 /** The summary line of one stream: hours behind, refreshes, failures, next refresh due, last error. */
@@ -78,7 +85,7 @@ export function summaryLine(status: StreamStatus): string {
   if (b.backfillPending > 0) parts.push(`${b.backfillPending} backfill ${b.backfillPending === 1 ? 'hour' : 'hours'} pending`);
   if (b.nextRefreshDueAt !== undefined) parts.push(`next refresh due ${formatHour(b.nextRefreshDueAt)}`);
   if (b.lastError !== undefined) parts.push(`last error (${formatHour(b.lastError.hour)}): ${b.lastError.name}: ${b.lastError.message}`);
-  if (!status.hasLedger) parts.push('no ledger yet (the next sync creates it, migrating the old progress marker)');
+  if (!status.hasLedger) parts.push('no ledger yet: shown as the next sync will create it from the old progress marker, if any');
   return `${status.streamId}: ${parts.join(', ')}`;
 }
 
