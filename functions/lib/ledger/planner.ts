@@ -76,6 +76,8 @@ export interface StreamBacklog {
   readonly backfillPending: number;
   /** The next refresh tier to fall due among archived hours, if any is not yet due. */
   readonly nextRefreshDueAt: Date | undefined;
+  /** API requests per archived contact over the hours read (the cost of the archive), if any were archived. */
+  readonly requestsPerContact: number | undefined;
   /** The most recent error recorded on a failed or quarantined hour. */
   readonly lastError: (LedgerErrorInfo & { readonly hour: Date; readonly at: Date | undefined }) | undefined;
 }
@@ -140,6 +142,8 @@ function classify(view: StreamView, policy: PlanPolicy, now: Date): Classified {
   let quarantined = 0;
   let nextRefresh: number | undefined;
   let lastError: StreamBacklog['lastError'];
+  let requests = 0;
+  let contacts = 0;
 
   let behind = 0;
   for (let t = from; t <= newest; t += HOUR_MS) {
@@ -152,6 +156,10 @@ function classify(view: StreamView, policy: PlanPolicy, now: Date): Classified {
     const t = entry.hour.getTime();
     if (t > newest) continue;
     const lastAttempt = entry.lastAttemptAt?.getTime() ?? 0;
+    if (entry.requests !== undefined && entry.records !== undefined) {
+      requests += entry.requests;
+      contacts += entry.records;
+    }
     if (entry.status === 'failed' || entry.status === 'quarantined') {
       const isQuarantined = entry.status === 'quarantined' || entry.attempts >= policy.maxAttempts;
       if (isQuarantined) quarantined += 1;
@@ -190,6 +198,7 @@ function classify(view: StreamView, policy: PlanPolicy, now: Date): Classified {
       quarantined,
       backfillPending: backfills.length,
       nextRefreshDueAt: nextRefresh === undefined ? undefined : new Date(nextRefresh),
+      requestsPerContact: contacts > 0 ? requests / contacts : undefined,
       lastError,
     },
   };

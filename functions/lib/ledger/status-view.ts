@@ -124,6 +124,7 @@ export function statusJson(statuses: readonly StreamStatus[], now: Date): unknow
         quarantined: s.backlog.quarantined,
         backfillPending: s.backlog.backfillPending,
         nextRefreshDueAt: iso(s.backlog.nextRefreshDueAt),
+        requestsPerContact: s.backlog.requestsPerContact ?? null,
         lastError:
           s.backlog.lastError === undefined
             ? null
