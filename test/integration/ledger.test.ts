@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3StateStore } from '../../functions/lib/archive/state';
 import { markDue, recordFailure, recordSuccess } from '../../functions/lib/ledger/entry';
 import { LedgerCorruptError } from '../../functions/lib/ledger/errors';
-import { ensureMigrated } from '../../functions/lib/ledger/head';
+import { ensureMigrated, markHoursDue } from '../../functions/lib/ledger/head';
 import { ledgerDayKey } from '../../functions/lib/ledger/keys';
 import { s3Ledger, type ObjectLedger } from '../../functions/lib/ledger/ledger';
 import { hoursBetween } from '../../functions/lib/sync/windows';
@@ -83,5 +83,23 @@ describe('S3 ledger', () => {
     const entries = await ledger.read('legacy', { from: H('2026-11-13T00'), to: H('2026-11-21T00') });
     expect(entries.size).toBe(168);
     expect(await local.listKeys('kore-qa/_ledger/stream_id=legacy/head.json')).toHaveLength(1);
+  });
+
+  it('marks a backfill range due across days and lowers the read watermark to it', async () => {
+    await ensureMigrated(ledger, 'bf', { state: { get: async () => undefined }, archiveStart: H('2026-11-10T00'), tiers: TIERS, now: H('2026-11-20T00') });
+    await ledger.updateHead('bf', (head) => (head === undefined ? undefined : { ...head, settledBefore: H('2026-11-15T00') }));
+
+    const written = await markHoursDue(ledger, 'bf', { hours: hoursBetween(H('2026-11-01T22'), H('2026-11-03T02')), kind: 'backfill', start: H('2026-11-10T00'), now: H('2026-11-20T01'), runId: 'bf' });
+
+    expect(written).toHaveLength(28);
+    expect((await ledger.head('bf'))?.settledBefore).toEqual(H('2026-11-01T22'));
+    const entries = await ledger.read('bf', { from: H('2026-11-01T00'), to: H('2026-11-04T00') });
+    expect([...entries.values()].every((e) => e.status === 'pending' && e.pending === 'backfill')).toBe(true);
+    expect(await local.listKeys('kore-qa/_ledger/stream_id=bf/')).toEqual([
+      'kore-qa/_ledger/stream_id=bf/dt=2026-11-01.json',
+      'kore-qa/_ledger/stream_id=bf/dt=2026-11-02.json',
+      'kore-qa/_ledger/stream_id=bf/dt=2026-11-03.json',
+      'kore-qa/_ledger/stream_id=bf/head.json',
+    ]);
   });
 });
