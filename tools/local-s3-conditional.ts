@@ -31,6 +31,7 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type S3rver from 's3rver';
+import { KeyLocks } from './key-locks';
 
 /** What one request asks for, carried from the middleware into the store through async context. */
 interface RequestConditions {
@@ -84,34 +85,6 @@ export function s3Error(ctx: S3rver.Context, status: number, code: string, messa
     `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xml(message)}</Message>` +
     `${condition === undefined ? '' : `<Condition>${xml(condition)}</Condition>`}</Error>`;
   ctx.status = status;
-}
-
-/** Serializes operations per key; keys are taken in sorted order so two multi-key holders cannot deadlock. */
-class KeyLocks {
-  readonly #tails = new Map<string, Promise<void>>();
-
-  async run<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
-    const releases: (() => void)[] = [];
-    try {
-      for (const key of [...new Set(keys)].sort()) releases.push(await this.#acquire(key));
-      return await fn();
-    } finally {
-      for (const release of releases.reverse()) release();
-    }
-  }
-
-  async #acquire(key: string): Promise<() => void> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.#tails.set(key, tail);
-    await previous;
-    return () => {
-      release();
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    };
-  }
 }
 
 /** True when an `If-Match` value (`*` or a list of ETags, quoted or not) matches the current ETag. */

@@ -1,6 +1,7 @@
 import { NO_ALIASES, parseColumnAliases, type ColumnAliases } from './archive/aliases';
 import { isKeySafeId } from './archive/layout';
 import { ConfigError } from './errors';
+import { PLAN_DEFAULTS } from './ledger/planner';
 
 /**
  * The environment variables the sync function (Lambda and CLI) reads. The CDK stack imports these
@@ -23,6 +24,9 @@ export const ENV = {
   refreshLagHours: 'ARCHIVE_REFRESH_LAG_HOURS',
   columnAliases: 'ARCHIVE_COLUMN_ALIASES',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
+  maxWindowAttempts: 'ARCHIVE_MAX_WINDOW_ATTEMPTS',
+  retryBackoffMinutes: 'ARCHIVE_RETRY_BACKOFF_MINUTES',
+  leaseSeconds: 'ARCHIVE_LEASE_SECONDS',
 } as const;
 
 /** Paging strategy: advance `page` (holding `offset` at 0) or advance `offset` (holding `page` at 1). */
@@ -45,8 +49,9 @@ export interface SyncConfig {
   readonly archiveStart: Date | undefined;
   readonly maxCatchUpHours: number;
   /**
-   * Scheduled runs also re-archive the hours this many hours before the one they archive (e.g. `[24]`), so
-   * contacts, evaluations and audits that reach the API late replace the early snapshot. Empty = off.
+   * Refresh tiers: each archived hour is archived again this many hours after it closed (default
+   * `[3, 24, 168]`: late contacts, scores, audits), so what reaches the API late replaces the early
+   * snapshot. A refresh stays due until done. `none` turns refreshing off.
    */
   readonly refreshLagHours: readonly number[];
   /**
@@ -56,6 +61,15 @@ export interface SyncConfig {
   readonly columnAliases: ColumnAliases;
   /** A custom S3 endpoint (s3rver, MinIO): path-style addressing is used when set. */
   readonly s3Endpoint: string | undefined;
+  /** Failed attempts in a row after which a window is quarantined (alarmed, retried daily, never blocking). */
+  readonly maxWindowAttempts: number;
+  /** Wait before retrying a failed window; doubles with each further failure (capped at a day). */
+  readonly retryBackoffMs: number;
+  /**
+   * How long a run's lease on a stream lasts without renewal. Must exceed the longest stretch between
+   * renewals (one window, so the function's timeout) plus clock skew.
+   */
+  readonly leaseDurationMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -147,14 +161,18 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     throw new ConfigError(ENV.archiveStart, 'must be an hour in UTC like 2026-11-01T00');
   }
 
-  const refreshLagHours = (read(env, ENV.refreshLagHours) ?? '')
+  const refreshText = read(env, ENV.refreshLagHours) ?? PLAN_DEFAULTS.refreshLagHours.join(',');
+  const refreshLagHours = (refreshText.toLowerCase() === 'none' ? '' : refreshText)
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((s) => {
       const lag = /^\d+$/.test(s) ? Number(s) : Number.NaN;
       if (!(lag >= 1 && lag <= 24 * 31)) {
-        throw new ConfigError(ENV.refreshLagHours, `must list whole numbers of hours from 1 to ${24 * 31}, comma-separated`);
+        throw new ConfigError(
+          ENV.refreshLagHours,
+          `must list whole numbers of hours from 1 to ${24 * 31}, comma-separated (e.g. 3,24,168), or be "none"`,
+        );
       }
       return lag;
     });
@@ -183,5 +201,8 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     refreshLagHours: Object.freeze([...refreshLagHours].sort((a, b) => a - b)),
     columnAliases,
     s3Endpoint,
+    maxWindowAttempts: integer(env, ENV.maxWindowAttempts, PLAN_DEFAULTS.maxAttempts, 1, 100),
+    retryBackoffMs: integer(env, ENV.retryBackoffMinutes, PLAN_DEFAULTS.retryBackoffMs / 60_000, 1, 24 * 60) * 60_000,
+    leaseDurationMs: integer(env, ENV.leaseSeconds, 1_200, 60, 24 * 3_600) * 1_000,
   });
 }

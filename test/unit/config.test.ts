@@ -27,10 +27,14 @@ describe('loadConfig', () => {
       includeBelowThreshold: true,
       contactDirection: undefined,
       archiveStart: undefined,
-      refreshLagHours: [],
+      refreshLagHours: [3, 24, 168],
+      maxWindowAttempts: 5,
+      retryBackoffMs: 30 * 60_000,
+      leaseDurationMs: 20 * 60_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.streamIds)).toBe(true);
+    expect(Object.isFrozen(config.refreshLagHours)).toBe(true);
   });
 
   it('reads every optional variable', () => {
@@ -45,6 +49,9 @@ describe('loadConfig', () => {
       ARCHIVE_START: '2026-11-01T00',
       ARCHIVE_MAX_CATCHUP_HOURS: '48',
       ARCHIVE_REFRESH_LAG_HOURS: '72, 24',
+      ARCHIVE_MAX_WINDOW_ATTEMPTS: '8',
+      ARCHIVE_RETRY_BACKOFF_MINUTES: '15',
+      ARCHIVE_LEASE_SECONDS: '960',
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4568',
     });
     expect(config).toMatchObject({
@@ -56,6 +63,9 @@ describe('loadConfig', () => {
       contactDirection: 'inbound',
       maxCatchUpHours: 48,
       refreshLagHours: [24, 72],
+      maxWindowAttempts: 8,
+      retryBackoffMs: 15 * 60_000,
+      leaseDurationMs: 960_000,
       s3Endpoint: 'http://127.0.0.1:4568',
     });
     expect(config.archiveStart?.toISOString()).toBe('2026-11-01T00:00:00.000Z');
@@ -78,12 +88,31 @@ describe('loadConfig', () => {
     [{ ARCHIVE_REFRESH_LAG_HOURS: '0' }, 'ARCHIVE_REFRESH_LAG_HOURS'],
     [{ ARCHIVE_REFRESH_LAG_HOURS: '24,24' }, 'ARCHIVE_REFRESH_LAG_HOURS'],
     [{ ARCHIVE_REFRESH_LAG_HOURS: 'daily' }, 'ARCHIVE_REFRESH_LAG_HOURS'],
+    [{ ARCHIVE_MAX_WINDOW_ATTEMPTS: '0' }, 'ARCHIVE_MAX_WINDOW_ATTEMPTS'],
+    [{ ARCHIVE_MAX_WINDOW_ATTEMPTS: 'many' }, 'ARCHIVE_MAX_WINDOW_ATTEMPTS'],
+    [{ ARCHIVE_RETRY_BACKOFF_MINUTES: '1441' }, 'ARCHIVE_RETRY_BACKOFF_MINUTES'],
+    [{ ARCHIVE_RETRY_BACKOFF_MINUTES: '-5' }, 'ARCHIVE_RETRY_BACKOFF_MINUTES'],
+    [{ ARCHIVE_LEASE_SECONDS: '59' }, 'ARCHIVE_LEASE_SECONDS'],
+    [{ ARCHIVE_LEASE_SECONDS: '20m' }, 'ARCHIVE_LEASE_SECONDS'],
   ])('names the variable when %o is bad', (override, variable) => {
     const env = { ...base, ...override } as Record<string, string>;
     for (const [k, v] of Object.entries(override)) if (v === undefined) delete env[k];
     const error = errorOf(env);
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}:`)).toBe(true);
+  });
+});
+
+describe('refresh tiers', () => {
+  it('are turned off by "none" and fall back to [3, 24, 168] when unset or blank', () => {
+    expect(loadConfig({ ...base, ARCHIVE_REFRESH_LAG_HOURS: 'none' }).refreshLagHours).toEqual([]);
+    expect(loadConfig({ ...base, ARCHIVE_REFRESH_LAG_HOURS: ' ' }).refreshLagHours).toEqual([3, 24, 168]);
+  });
+
+  it('explain the accepted forms in the error', () => {
+    expect(errorOf({ ...base, ARCHIVE_REFRESH_LAG_HOURS: '3;24' }).message).toBe(
+      'ARCHIVE_REFRESH_LAG_HOURS: must list whole numbers of hours from 1 to 744, comma-separated (e.g. 3,24,168), or be "none"',
+    );
   });
 });
 
