@@ -4,6 +4,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3ManifestReader } from './archive/manifest-store';
+import { planPolicy, s3Leases, s3Ledger } from './ledger';
+import type { ContactSource } from './types';
 import { ArchiveError, EventValidationError } from './errors';
 import type { ReprocessRequest } from './sync/events';
 import { pruneHours, reprocessHours, type ReprocessOutcome } from './sync/reprocess';
@@ -79,6 +81,13 @@ export function powertoolsMetrics(): MetricsPort {
 /** Discards metrics: outside Lambda nobody collects EMF. */
 export const silentMetrics: MetricsPort = { count: () => {}, bytes: () => {}, publish: () => {} };
 
+/** The source of a run that must not fetch (a backfill only marks hours due). */
+const NO_SOURCE: ContactSource = {
+  fetchWindow: () => {
+    throw new ArchiveError('a backfill run fetches nothing');
+  },
+};
+
 function newRunId(): string {
   return `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z-${randomUUID().slice(0, 8)}`;
 }
@@ -109,6 +118,8 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
   const normalizer = createNormalizer({ aliases: config.columnAliases });
   const state = new S3StateStore({ s3, bucket: config.bucket, prefix: config.prefix });
   const manifests = new S3ManifestReader({ s3, bucket: config.bucket, prefix: config.prefix });
+  const ledger = s3Ledger({ s3, bucket: config.bucket, prefix: config.prefix });
+  const leases = s3Leases({ s3, bucket: config.bucket, prefix: config.prefix, durationMs: config.leaseDurationMs });
 
   return {
     config,
@@ -163,6 +174,32 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
     async run(request, options) {
       const runId = newRunId();
       logger.appendKeys({ runId });
+      const common = {
+        writer,
+        manifests,
+        ledger,
+        leases,
+        legacyState: state,
+        policy: planPolicy(config),
+        rateLimitRpm: config.rateLimitRpm,
+        normalize: normalizer.normalize,
+        log: logSink(logger),
+        metrics,
+        streamIds: config.streamIds,
+        runId,
+        now: () => new Date(),
+        remainingMs: options.remainingMs,
+        onWindow: options.onWindow,
+      };
+      // A backfill only marks hours due in the ledger: no secret, no API.
+      if (request.kind === 'backfill') {
+        try {
+          return await runSync(request, { ...common, source: NO_SOURCE });
+        } finally {
+          metrics.publish();
+          logger.removeKeys(['runId']);
+        }
+      }
       const connection = parseKoreSecret(await readSecret(config.secretId));
       const client = new KoreClient({
         connection,
@@ -176,23 +213,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
         observer: { retry: () => metrics.count(METRICS.retries, 1) },
       });
       try {
-        return await runSync(request, {
-          source: client,
-          writer,
-          manifests,
-          state,
-          normalize: (contact, ctx) => normalizer.normalize(contact, ctx),
-          log: logSink(logger),
-          metrics,
-          streamIds: config.streamIds,
-          archiveStart: config.archiveStart,
-          maxCatchUpHours: config.maxCatchUpHours,
-          refreshLagHours: config.refreshLagHours,
-          runId,
-          now: () => new Date(),
-          remainingMs: options.remainingMs,
-          onWindow: options.onWindow,
-        });
+        return await runSync(request, { ...common, source: client });
       } finally {
         await client.close();
         metrics.publish();

@@ -6,8 +6,10 @@ import { formatHour, HOUR_MS, hoursBetween, previousHour } from './windows';
 export type SyncRequest =
   /** Scheduled: archive the hour before `time`, after catching up every missed hour since the state. */
   | { readonly kind: 'scheduled'; readonly time: Date }
-  /** Manual: archive exactly these hours (oldest first), whatever the state says. */
-  | { readonly kind: 'manual'; readonly hours: readonly Date[] };
+  /** Manual: archive exactly these hours (oldest first) now, whatever the ledger says. */
+  | { readonly kind: 'manual'; readonly hours: readonly Date[] }
+  /** Backfill: mark these hours due in the ledger (for `streams`, default all); the drain archives them. */
+  | { readonly kind: 'backfill'; readonly hours: readonly Date[]; readonly streams: readonly string[] | undefined };
 
 /**
  * Rewrite archived hours without the API: rebuild them from `raw` (`reprocess`), or remove chosen conversation
@@ -70,9 +72,9 @@ export interface EventLimits {
   readonly archiveStart?: Date;
 }
 
-function manualHours(hours: Date[], now: Date, limits: EventLimits): SyncRequest {
+function manualHours(hours: Date[], now: Date, limits: EventLimits, maxHours = MAX_MANUAL_HOURS): SyncRequest {
   if (hours.length === 0) throw new EventValidationError('the event names no hour to archive');
-  if (hours.length > MAX_MANUAL_HOURS) {
+  if (hours.length > maxHours) {
     throw new EventValidationError(`the event asks for ${hours.length} hours; at most ${MAX_MANUAL_HOURS} per invocation`);
   }
   const unique = [...new Map(hours.map((h) => [h.getTime(), h])).values()].sort((a, b) => a.getTime() - b.getTime());
@@ -91,6 +93,21 @@ function manualHours(hours: Date[], now: Date, limits: EventLimits): SyncRequest
   return { kind: 'manual', hours: unique };
 }
 
+function backfillEvent(event: Readonly<Record<string, unknown>>, now: Date, limits: EventLimits): SyncRequest {
+  const unknown = Object.keys(event).filter((k) => !['action', 'from', 'to', 'streams'].includes(k));
+  if (unknown.length > 0) throw new EventValidationError(`a backfill event takes only "from", "to" and "streams", not "${unknown[0]}"`);
+  const from = hourField(event.from, 'from');
+  const to = hourField(event.to, 'to');
+  if (to.getTime() <= from.getTime()) throw new EventValidationError('"to" must be after "from" (it is exclusive)');
+  const { streams } = event;
+  if (streams !== undefined && (!Array.isArray(streams) || streams.some((s) => typeof s !== 'string' || s === ''))) {
+    throw new EventValidationError('"streams" must be a list of stream ids');
+  }
+  // Months are normal: no cap on the range. Validated like a manual range otherwise.
+  const { hours } = manualHours(hoursBetween(from, to), now, limits, Number.POSITIVE_INFINITY) as { hours: readonly Date[] };
+  return { kind: 'backfill', hours, streams: streams as string[] | undefined };
+}
+
 /**
  * Turns a Lambda event into a {@link SyncRequest}, or throws an {@link EventValidationError} that says
  * what is wrong, before anything is fetched or written. Accepted shapes:
@@ -100,6 +117,13 @@ function manualHours(hours: Date[], now: Date, limits: EventLimits): SyncRequest
  */
 export function parseEvent(event: unknown, now: Date, limits: EventLimits = {}): SyncRequest {
   if (!isRecord(event)) throw new EventValidationError('the event must be a JSON object');
+
+  // The drain state machine's loop: work through whatever the ledger says is due, like a scheduled run.
+  if (event.action === 'drain') {
+    if (Object.keys(event).some((k) => k !== 'action')) throw new EventValidationError('a drain event takes no other field');
+    return { kind: 'scheduled', time: now };
+  }
+  if (event.action === 'backfill') return backfillEvent(event, now, limits);
 
   if (event['detail-type'] === 'Scheduled Event') {
     const time = typeof event.time === 'string' ? new Date(event.time) : undefined;

@@ -1,68 +1,41 @@
-import { ArchiveError, KoreAuthError } from '../errors';
+/**
+ * One run: what to archive is decided by the window ledger (functions/lib/ledger), never by a high-water mark.
+ *
+ * - scheduled / drain: every stream's due work (hours never archived, due refreshes, failed windows past their
+ *   backoff, quarantined ones once a day, backfill hours), the streams interleaved fairly, started only while
+ *   the invocation's time and the account's request budget allow; the rest stays due, which is not a failure;
+ * - manual: exactly the hours asked for, now (what does not fit is marked due, for the next run);
+ * - backfill: the hours are marked due and the run returns at once.
+ *
+ * A stream is worked on under its lease only: a stream another run holds is skipped and reported.
+ */
+import { ArchiveError } from '../errors';
+import {
+  ensureMigrated,
+  errorInfo,
+  markHoursDue,
+  planWork,
+  readStreamView,
+  recordFailure,
+  recordSuccess,
+  selectWork,
+  settleStream,
+  streamBacklog,
+  streamStart,
+  type Lease,
+  type Leases,
+  type LegacyState,
+  type Ledger,
+  type PlanPolicy,
+  type StreamView,
+  type WorkItem,
+} from '../ledger';
 import { METRICS } from '../metric-names';
-import type { Manifest, ManifestFetch } from '../archive/manifest';
-import type { ApiContact, ContactSource, FetchProgress, TimeWindow } from '../types';
+import { archiveWindow, emptyOutcome, type WindowDeps, type WindowOutcome } from './archive-window';
 import type { SyncRequest } from './events';
-import { DriftCollector, firstSeen, type ContactDrift, type DriftReport } from '../archive/drift';
-import { BoundaryTracker, readNeighbours } from './boundary';
-import { formatHour, HOUR_MS, hourWindow, planCatchUp, previousHour } from './windows';
-import type { ManifestReader } from '../archive/manifest-store';
-import { conversationIdOf } from '../kore/record';
+import { formatHour } from './windows';
 
-/** Where one window's rows go: a new version of the hour's partition, merged with the previous one (see archive/writer.ts). */
-export interface WindowWriter {
-  write(
-    ref: { readonly streamId: string; readonly window: TimeWindow; readonly runId: string },
-    rows: AsyncIterable<readonly Readonly<Record<string, unknown>>[]>,
-    options: { readonly fetch: () => ManifestFetch | null; readonly startedAt: Date; readonly signal?: AbortSignal; readonly drift?: () => DriftReport },
-  ): Promise<Pick<Manifest, 'records' | 'object' | 'changes' | 'archiveCount'>>;
-}
-
-/** Last archived hour per stream. */
-export interface HourState {
-  get(streamId: string): Promise<{ readonly lastArchivedHour: Date } | undefined>;
-  put(state: { streamId: string; lastArchivedHour: Date; updatedAt: Date; runId: string }): Promise<void>;
-}
-
-/** Turns a raw contact into a table row; never drops it (problems name columns, never values). */
-export type Normalizer = (
-  contact: ApiContact,
-  ctx: { streamId: string; window: TimeWindow; runId: string; archivedAt: Date },
-) => {
-  readonly row: Readonly<Record<string, unknown>>;
-  readonly conversationId: string | undefined;
-  readonly problems: readonly string[];
-  readonly drift: ContactDrift;
-};
-
-/** The subset of a structured logger the core needs (Powertools Logger fits). */
-export interface LogSink {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
-
-/** The subset of a metrics client the core needs. */
-export interface MetricSink {
-  count(name: string, value: number): void;
-  bytes(name: string, value: number): void;
-}
-
-/** What happened to one stream-hour. */
-export interface WindowOutcome {
-  readonly streamId: string;
-  readonly hour: string;
-  readonly status: 'archived' | 'failed' | 'deferred';
-  /** A refresh re-archives an hour archived before, to pick up late data; it never moves the state. */
-  readonly refresh: boolean;
-  readonly records: number;
-  readonly objects: number;
-  readonly bytes: number;
-  readonly pages: number;
-  readonly problems: number;
-  /** The error's name and message (safe: errors never carry secrets). */
-  readonly error?: string;
-}
+export type { LogSink, MetricSink, Normalizer, WindowOutcome, WindowWriter } from './archive-window';
 
 /** The result of one run, returned by the handler and the CLI. */
 export interface SyncSummary {
@@ -72,146 +45,134 @@ export interface SyncSummary {
   readonly contacts: number;
   readonly objects: number;
   readonly bytes: number;
+  /** API requests spent by this run. */
+  readonly requests: number;
   readonly failed: number;
   readonly deferred: number;
-  /** Per stream, whole hours between the newest hour due and the last archived one (scheduled runs only). */
+  /** Per stream, closed hours never archived yet. */
   readonly hoursBehind: Readonly<Record<string, number>>;
+  /** Due work left that did not fit in this invocation (the drain invokes again). */
+  readonly workRemains: boolean;
+  /** `streamId@2026-11-20T10` of every window that failed in this run. */
+  readonly failedWindows: readonly string[];
+  /** Streams another run held the lease of, skipped by this one. */
+  readonly skippedStreams: readonly { readonly streamId: string; readonly heldBy: string }[];
+  /** Hours a backfill marked due. */
+  readonly hoursMarked: number;
   readonly windows: readonly WindowOutcome[];
 }
 
 /**
- * A run left windows undone that nothing else will pick up: failed windows, or hours of a manual request that did
- * not fit in the invocation. The invocation must fail so it is retried and alarmed.
+ * A manual run left windows failed: the invocation must fail so it is retried and alarmed. Scheduled and drain
+ * runs record failures in the ledger (retried with backoff, quarantined after N attempts) and return them in
+ * `failedWindows` instead, so one bad hour never blocks the others.
  */
 export class SyncFailedError extends ArchiveError {
   override readonly name: string = 'SyncFailedError';
   constructor(readonly summary: SyncSummary, options?: { cause?: unknown }) {
     const failed = summary.windows.filter((w) => w.status === 'failed');
-    const deferred = summary.kind === 'manual' ? summary.windows.filter((w) => w.status === 'deferred') : [];
-    const parts: string[] = [];
-    if (failed.length > 0) {
-      parts.push(
-        `${failed.length} of ${summary.windows.length} windows failed: ` +
-          failed.map((w) => `${w.streamId}@${w.hour} (${w.error ?? 'unknown error'})`).join('; '),
-      );
-    }
-    if (deferred.length > 0) {
-      parts.push(
-        `${deferred.length} of ${summary.windows.length} windows did not fit in this invocation and were not archived: ` +
-          `${deferred.map((w) => `${w.streamId}@${w.hour}`).join(', ')}; invoke again for those hours`,
-      );
-    }
-    super(parts.join('. '), options);
+    super(
+      `${failed.length} of ${summary.windows.length} windows failed: ` +
+        failed.map((w) => `${w.streamId}@${w.hour} (${w.error ?? 'unknown error'})`).join('; '),
+      options,
+    );
   }
 }
 
-/** Everything the core needs, passed in so tests can hand it fakes. */
-export interface SyncDeps {
-  readonly source: ContactSource;
-  readonly writer: WindowWriter;
-  /** Committed manifests of neighbouring hours, for the boundary second they share (see boundary.ts). */
-  readonly manifests: ManifestReader;
-  readonly state: HourState;
-  readonly normalize: Normalizer;
-  readonly log: LogSink;
-  readonly metrics: MetricSink;
+/** Everything a run needs, passed in so tests can hand it fakes or real local parts. */
+export interface SyncDeps extends WindowDeps {
+  readonly ledger: Ledger;
+  readonly leases: Pick<Leases, 'acquire'>;
+  /** The pre-ledger high-water mark, migrated on a stream's first run. */
+  readonly legacyState: LegacyState;
+  readonly policy: PlanPolicy;
   readonly streamIds: readonly string[];
-  readonly archiveStart: Date | undefined;
-  readonly maxCatchUpHours: number;
-  /** Scheduled runs also re-archive `target - lag` for each lag (hours), after every stream's catch-up. */
-  readonly refreshLagHours?: readonly number[];
-  readonly runId: string;
-  readonly now: () => Date;
-  /** Milliseconds left in the invocation (Lambda context); Infinity for the CLI. */
-  readonly remainingMs: () => number;
+  /** The account's API budget, requests a minute: how much work fits in the time left. */
+  readonly rateLimitRpm: number;
   /** A window is not started with less time than this left (default 3 minutes). */
   readonly minWindowBudgetMs?: number;
   /** Called after each window, for progress output. */
   readonly onWindow?: (outcome: WindowOutcome) => void;
 }
 
-/** Unknown keys already warned about, per stream, for the life of the process (warm invocations included). */
-const SEEN_KEYS = new Map<string, Set<string>>();
-
-/** Time kept in reserve so an aborted window can clean up before the invocation ends. */
-const ABORT_MARGIN_MS = 20_000;
-
-/**
- * Archives the windows a request asks for, stream by stream, oldest first. A window becomes visible only
- * when complete; the state advances only after a window's data and manifest are written, and only
- * contiguously, so it never skips a gap nor moves backwards. A failed window stops its stream's catch-up
- * (the next run resumes there) and makes the run throw {@link SyncFailedError} after the other streams ran.
- */
+/** Archives what the request and the ledger say is due; see the module comment. */
 export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<SyncSummary> {
+  const now = deps.now();
   const minBudget = deps.minWindowBudgetMs ?? 180_000;
+  const streams = request.kind === 'backfill' && request.streams !== undefined ? request.streams : deps.streamIds;
+  const unknown = streams.filter((s) => !deps.streamIds.includes(s));
+  if (unknown.length > 0) throw new ArchiveError(`stream ${unknown[0]} is not in KORE_STREAM_IDS; only configured streams are archived`);
+
+  const leases = new Map<string, Lease>();
+  const skippedStreams: { streamId: string; heldBy: string }[] = [];
   const outcomes: WindowOutcome[] = [];
   const hoursBehind: Record<string, number> = {};
-  const lastArchived = new Map<string, Date | undefined>();
-  let outOfTime = false;
-
-  /** Archives one window, or records it as deferred when too little time is left. */
-  const attempt = async (streamId: string, hour: Date, refresh: boolean): Promise<WindowOutcome> => {
-    if (outOfTime || deps.remainingMs() < minBudget) {
-      outOfTime = true;
-      const deferred = { ...emptyOutcome(streamId, formatHour(hour), 'deferred'), refresh };
-      outcomes.push(deferred);
-      return deferred;
-    }
-    const outcome = { ...(await archiveWindow(streamId, hour, deps)), refresh };
-    outcomes.push(outcome);
-    deps.onWindow?.(outcome);
-    return outcome;
-  };
-
-  for (const streamId of deps.streamIds) {
-    let last = (await deps.state.get(streamId))?.lastArchivedHour;
-    const hours =
-      request.kind === 'manual'
-        ? request.hours
-        : planCatchUp({
-            lastArchived: last,
-            target: previousHour(request.time),
-            archiveStart: deps.archiveStart,
-            maxHours: deps.maxCatchUpHours,
-          });
-
-    for (const hour of hours) {
-      const outcome = await attempt(streamId, hour, false);
-      if (outcome.status === 'deferred') continue;
-      if (outcome.status === 'failed') {
-        // The state must stay contiguous: later hours of a scheduled catch-up wait for the next run.
-        if (request.kind === 'scheduled') break;
+  let hoursMarked = 0;
+  let workRemains = false;
+  try {
+    for (const streamId of streams) {
+      const got = await deps.leases.acquire(streamId, deps.runId);
+      if (!got.acquired) {
+        skippedStreams.push({ streamId, heldBy: got.heldBy });
+        deps.log.warn('stream skipped: another run holds its lease', { streamId, heldBy: got.heldBy, until: got.expiresAt.toISOString() });
         continue;
       }
-      const contiguous = last === undefined ? request.kind === 'scheduled' : hour.getTime() === last.getTime() + HOUR_MS;
-      if (contiguous) {
-        await deps.state.put({ streamId, lastArchivedHour: hour, updatedAt: deps.now(), runId: deps.runId });
-        last = hour;
-      }
+      leases.set(streamId, got.lease);
+      await ensureMigrated(deps.ledger, streamId, { state: deps.legacyState, archiveStart: deps.policy.archiveStart, tiers: deps.policy.refreshLagHours, now });
     }
-    lastArchived.set(streamId, last);
-    if (request.kind === 'scheduled') {
-      const target = previousHour(request.time);
-      hoursBehind[streamId] = last === undefined ? hours.length : Math.max(0, (target.getTime() - last.getTime()) / HOUR_MS);
-    }
-  }
 
-  // Refreshes come after every stream's catch-up, so late data never delays an hour that was not archived at all.
-  if (request.kind === 'scheduled') {
-    const target = previousHour(request.time);
-    for (const streamId of deps.streamIds) {
-      const last = lastArchived.get(streamId);
-      for (const lag of deps.refreshLagHours ?? []) {
-        const hour = new Date(target.getTime() - lag * HOUR_MS);
-        // Only hours archived before: anything newer is still the catch-up's job.
-        if (last === undefined || hour.getTime() > last.getTime()) continue;
-        if (deps.archiveStart !== undefined && hour.getTime() < deps.archiveStart.getTime()) continue;
-        await attempt(streamId, hour, true);
+    if (request.kind === 'backfill') {
+      for (const streamId of leases.keys()) {
+        const head = await deps.ledger.head(streamId);
+        const start = streamStart(head, deps.policy.archiveStart);
+        hoursMarked += (await markHoursDue(deps.ledger, streamId, { hours: request.hours, kind: 'backfill', start, now, runId: deps.runId })).length;
+      }
+      workRemains = hoursMarked > 0;
+    } else {
+      const views = await Promise.all([...leases.keys()].map((streamId) => view(deps, streamId, now)));
+      const plan = request.kind === 'manual' ? manualPlan(views, request.hours, now) : planWork(views, deps.policy, now);
+      const perRequestMs = 60_000 / deps.rateLimitRpm;
+      const budget = {
+        remainingRequests: Math.floor(Math.max(0, deps.remainingMs() - minBudget / 2) / perRequestMs),
+        invocationRequests: Math.floor(900_000 / perRequestMs),
+      };
+      const { start, deferred } = request.kind === 'manual' ? { start: plan, deferred: [] as WorkItem[] } : selectWork(plan, budget);
+      const left: WorkItem[] = [...deferred];
+      for (const [i, item] of start.entries()) {
+        if (deps.remainingMs() < minBudget) {
+          left.push(...start.slice(i));
+          break;
+        }
+        const outcome = await runItem(item, deps, leases.get(item.streamId));
+        outcomes.push(outcome);
+        deps.onWindow?.(outcome);
+      }
+      if (left.length > 0) {
+        workRemains = true;
+        // A manual hour that did not fit stays due for the next run rather than being forgotten.
+        if (request.kind === 'manual') {
+          for (const streamId of new Set(left.map((w) => w.streamId))) {
+            const hours = left.filter((w) => w.streamId === streamId).map((w) => w.hour);
+            hoursMarked += (await markHoursDue(deps.ledger, streamId, { hours, kind: 'backfill', start: undefined, now, runId: deps.runId })).length;
+          }
+        }
+        for (const w of left) outcomes.push({ ...emptyOutcome(w.streamId, formatHour(w.hour), 'deferred'), refresh: w.kind === 'refresh' });
+      }
+      for (const streamId of leases.keys()) {
+        const after = await view(deps, streamId, deps.now());
+        await settleStream(deps.ledger, after, { archiveStart: deps.policy.archiveStart, tiers: deps.policy.refreshLagHours, now: deps.now() });
+        const backlog = streamBacklog(after, deps.policy, deps.now());
+        hoursBehind[streamId] = backlog.hoursBehind;
+        deps.metrics.count(METRICS.windowsQuarantined, backlog.quarantined);
+        deps.metrics.count(METRICS.refreshesOverdue, backlog.refreshesOverdue);
       }
     }
+  } finally {
+    await Promise.all([...leases.values()].map((lease) => lease.release().catch(() => false)));
   }
 
   const archived = outcomes.filter((o) => o.status === 'archived');
+  const failed = outcomes.filter((o) => o.status === 'failed');
   const summary: SyncSummary = {
     runId: deps.runId,
     kind: request.kind,
@@ -219,9 +180,14 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
     contacts: sum(archived, (o) => o.records),
     objects: sum(archived, (o) => o.objects),
     bytes: sum(archived, (o) => o.bytes),
-    failed: outcomes.filter((o) => o.status === 'failed').length,
+    requests: sum(outcomes, (o) => o.pages),
+    failed: failed.length,
     deferred: outcomes.filter((o) => o.status === 'deferred').length,
     hoursBehind,
+    workRemains,
+    failedWindows: failed.map((o) => `${o.streamId}@${o.hour}`),
+    skippedStreams,
+    hoursMarked,
     windows: outcomes,
   };
 
@@ -229,152 +195,72 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   deps.metrics.count(METRICS.contactsArchived, summary.contacts);
   deps.metrics.bytes(METRICS.bytesWritten, summary.bytes);
   deps.metrics.count(METRICS.windowFailures, summary.failed);
-  if (request.kind === 'scheduled') deps.metrics.count(METRICS.hoursBehind, Math.max(0, ...Object.values(hoursBehind)));
+  deps.metrics.count(METRICS.requestsSpent, summary.requests);
+  if (request.kind !== 'backfill') deps.metrics.count(METRICS.hoursBehind, Math.max(0, ...Object.values(hoursBehind)));
 
   const { windows: _windows, ...totals } = summary;
   deps.log.info('sync finished', { ...totals });
-  if (summary.failed > 0 || (request.kind === 'manual' && summary.deferred > 0)) throw new SyncFailedError(summary);
+  if (request.kind === 'manual' && summary.failed > 0) throw new SyncFailedError(summary);
   return summary;
 }
 
-async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Promise<Omit<WindowOutcome, 'refresh'>> {
-  /** The unknown keys already reported for the stream: seeded from the previous hour, kept for the process. */
-  const knownKeys = (stream: string, seed: readonly string[]): Set<string> => {
-    let seen = SEEN_KEYS.get(stream);
-    if (seen === undefined) SEEN_KEYS.set(stream, (seen = new Set()));
-    for (const key of seed) seen.add(key);
-    return seen;
-  };
-  const reportDrift = (stream: string, hourLabel: string, report: DriftReport): void => {
-    const unknown = Object.keys(report.unknownKeys);
-    deps.metrics.count(METRICS.unknownKeys, unknown.length);
-    deps.metrics.count(METRICS.typeMisfits, Object.values(report.typeMisfits).reduce((a, b) => a + b, 0));
-    for (const key of firstSeen(knownKeys(stream, []), unknown)) {
-      deps.log.warn('the API sent a key the schema does not map: its values are only in raw (map it with ARCHIVE_COLUMN_ALIASES)', {
-        streamId: stream,
-        hour: hourLabel,
-        key,
-        contacts: report.unknownKeys[key],
+/** One work item: archived under the stream's lease, its outcome recorded in the ledger. */
+async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined): Promise<WindowOutcome> {
+  // Renewing fails with LeaseLostError when another run took the stream over: this run must stop there.
+  await lease?.renew();
+  // Refused credentials (KoreAuthError) end the run from here: the hour stays due, no attempt is counted.
+  const result = await archiveWindow(item.streamId, item.hour, deps);
+  const at = deps.now();
+  if (result.status === 'archived') {
+    await deps.ledger.update(item.streamId, [item.hour], (e) =>
+      recordSuccess(e, {
+        ...change(item, deps, at),
+        records: result.records,
+        apiTotalResults: result.apiTotalResults,
+        requests: result.pages,
+        tiers: deps.policy.refreshLagHours,
+      }),
+    );
+  } else {
+    const entries = await deps.ledger.update(item.streamId, [item.hour], (e) =>
+      recordFailure(e, { ...change(item, deps, at), error: errorInfo(result.cause ?? new Error(result.error)), requests: result.pages, maxAttempts: deps.policy.maxAttempts }),
+    );
+    if (entries[0]?.status === 'quarantined') {
+      deps.log.error('window quarantined: it failed too often; it is retried daily and no longer blocks anything', {
+        streamId: item.streamId,
+        hour: formatHour(item.hour),
+        attempts: entries[0].attempts,
       });
-    }
-  };
-
-  const label = formatHour(hour);
-  const window = hourWindow(hour);
-  const startedAt = deps.now();
-  const ctx = { streamId, window, runId: deps.runId, archivedAt: startedAt };
-  const signal = AbortSignal.timeout(Math.max(1_000, Math.min(deps.remainingMs() - ABORT_MARGIN_MS, 2 ** 31 - 1)));
-  let problems = 0;
-  let fetched = 0;
-  let unexpected = 0;
-  let progress: FetchProgress = { requests: 0, method: 'pages', signs: [], apiTotalResults: undefined };
-  const skipped = { repeated: 0, nextWindow: 0 };
-  let boundary: BoundaryTracker | undefined;
-  const drift = new DriftCollector();
-
-  const normalizeAll = (contacts: readonly ApiContact[], tracker: BoundaryTracker): Readonly<Record<string, unknown>>[] => {
-    const batch: Readonly<Record<string, unknown>>[] = [];
-    for (const contact of contacts) {
-      const result = deps.normalize(contact, ctx);
-      if (result.problems.length > 0) {
-        problems += result.problems.length;
-        deps.log.warn('contact kept with null columns: it did not fit the schema', {
-          streamId,
-          hour: label,
-          conversationId: result.conversationId,
-          problems: result.problems,
-        });
-      }
-      drift.add(result);
-      tracker.noteRow(result.row);
-      batch.push(result.row);
-    }
-    fetched += batch.length;
-    return batch;
-  };
-
-  async function* rows(): AsyncGenerator<Readonly<Record<string, unknown>>[]> {
-    const neighbours = await readNeighbours(deps.manifests, streamId, hour);
-    const tracker = new BoundaryTracker(hour, neighbours);
-    boundary = tracker;
-    knownKeys(streamId, neighbours.previousUnknownKeys);
-    for await (const page of deps.source.fetchWindow(streamId, window, signal)) {
-      progress = page.fetch;
-      skipped.repeated += page.skipped.repeated;
-      skipped.nextWindow += page.skipped.nextWindow;
-      for (const conversationId of page.unexpectedOutsideWindow) {
-        unexpected += 1;
-        deps.log.warn('contact kept although it started outside the hour: the API filtered on another time', { streamId, hour: label, conversationId });
-      }
-      yield normalizeAll([...page.records, ...tracker.keepOrPass(page.nextWindow)], tracker);
-    }
-    const missing = tracker.missingFromPrevious();
-    if (missing.length > 0) {
-      deps.log.warn('contacts the previous hour left to this one were not returned for it: added here (is the API start bound exclusive?)', {
-        streamId,
-        hour: label,
-        conversationIds: missing.map((c) => conversationIdOf(c.value) ?? ''),
-      });
-      yield normalizeAll(missing, tracker);
     }
   }
-
-  const fetch = (): ManifestFetch => ({
-    method: progress.method,
-    requests: progress.requests,
-    apiTotalResults: progress.apiTotalResults ?? null,
-    signs: [...progress.signs],
-    skipped: { ...skipped },
-    unexpectedOutsideWindow: unexpected,
-    problems,
-    edge: boundary?.edge() ?? { firstSecond: [], nextHour: [], recovered: 0, keptHere: 0 },
-  });
-
-  try {
-    const manifest = await deps.writer.write({ streamId, window, runId: deps.runId }, rows(), { fetch, startedAt, signal, drift: () => drift.report() });
-    reportDrift(streamId, label, drift.report());
-    deps.metrics.count(METRICS.pagesFetched, progress.requests);
-    deps.metrics.count(METRICS.recordProblems, problems);
-    deps.metrics.count(METRICS.unexpectedOutsideWindow, unexpected);
-    const edge = boundary?.edge();
-    if (edge !== undefined && edge.recovered + edge.keptHere > 0) deps.metrics.count(METRICS.boundaryRecovered, edge.recovered + edge.keptHere);
-    if (progress.method === 'slices') {
-      deps.metrics.count(METRICS.windowsSliced, 1);
-      deps.log.warn('the result moved while it was paged; the hour was read as time slices', { streamId, hour: label, signs: progress.signs });
-    }
-    const previous = manifest.records - manifest.changes.added;
-    // A refresh that sees far fewer contacts than archived: the archive keeps them, but someone should know.
-    if (manifest.archiveCount > 1 && previous >= 10 && fetched < previous / 2) {
-      deps.metrics.count(METRICS.refreshShrank, 1);
-      deps.log.warn('a refresh returned far fewer contacts than the archive holds; the archived ones were kept', {
-        streamId,
-        hour: label,
-        fetched,
-        archived: previous,
-      });
-    }
-    const outcome = {
-      streamId,
-      hour: label,
-      status: 'archived' as const,
-      records: manifest.records,
-      objects: manifest.object === null ? 0 : 1,
-      bytes: manifest.object?.bytes ?? 0,
-      pages: progress.requests,
-      problems,
-    };
-    deps.log.info('window archived', { ...outcome, changes: manifest.changes, skipped, method: progress.method });
-    return outcome;
-  } catch (error) {
-    if (error instanceof KoreAuthError) throw error;
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    deps.log.error('window failed; it will be retried by the next run', { streamId, hour: label, error: message, pages: progress.requests });
-    return { ...emptyOutcome(streamId, label, 'failed'), pages: progress.requests, error: message };
-  }
+  const { cause: _cause, apiTotalResults: _total, ...outcome } = result;
+  return { ...outcome, refresh: item.kind === 'refresh' };
 }
 
-function emptyOutcome(streamId: string, hour: string, status: WindowOutcome['status']): Omit<WindowOutcome, 'refresh'> {
-  return { streamId, hour, status, records: 0, objects: 0, bytes: 0, pages: 0, problems: 0 };
+function change(item: WorkItem, deps: SyncDeps, at: Date = deps.now()) {
+  return { streamId: item.streamId, hour: item.hour, at, runId: deps.runId };
+}
+
+async function view(deps: SyncDeps, streamId: string, now: Date): Promise<StreamView> {
+  return readStreamView(deps.ledger, streamId, { archiveStart: deps.policy.archiveStart, now });
+}
+
+/** A manual request's work: exactly its hours, for every leased stream, oldest first. */
+function manualPlan(views: readonly StreamView[], hours: readonly Date[], now: Date): WorkItem[] {
+  return views.flatMap((v) =>
+    hours.map((hour) => {
+      const entry = v.entries.get(hour.getTime());
+      return {
+        streamId: v.streamId,
+        hour,
+        kind: entry?.lastSuccessAt === undefined ? ('new' as const) : ('refresh' as const),
+        quarantined: false,
+        dueAt: now,
+        estimatedRequests: 1,
+        entry,
+      };
+    }),
+  );
 }
 
 function sum<T>(items: readonly T[], pick: (item: T) => number): number {
