@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventValidationError } from '../../functions/lib/errors';
+import { s3Ledger } from '../../functions/lib/ledger';
 import { handler, resetRuntimeForTests } from '../../functions/sync/handler';
 import { startKoreSimulator } from '../../tools/kore-simulator';
 import { openArchive } from '../../tools/archive-sql';
@@ -37,10 +38,11 @@ async function manifest(stream: string, iso: string): Promise<Record<string, unk
   return JSON.parse((await h.s3.getObject(key)).toString('utf8')) as Record<string, unknown>;
 }
 
-async function stateHour(stream: string): Promise<string | undefined> {
-  const key = `kore-qa/_state/stream_id=${stream}.json`;
-  if (!(await h.s3.listKeys(key)).includes(key)) return undefined;
-  return (JSON.parse((await h.s3.getObject(key)).toString('utf8')) as { lastArchivedHour: string }).lastArchivedHour;
+/** What the window ledger says of one stream-hour: `archived`, `failed`, ... or undefined when it has no entry. */
+async function ledgerStatus(stream: string, iso: string): Promise<string | undefined> {
+  const start = HOUR(iso);
+  const entries = await s3Ledger({ s3: h.s3.s3, bucket: h.s3.bucket, prefix: 'kore-qa' }).read(stream, { from: start, to: new Date(start.getTime() + 3_600_000) });
+  return entries.get(start.getTime())?.status;
 }
 
 function expected(stream: string, iso: string): Map<string, Record<string, unknown>> {
@@ -104,7 +106,7 @@ describe('hourly archive, end to end', () => {
       fetch: { method: 'pages', problems: 0, unexpectedOutsideWindow: 0, skipped: { repeated: 0, nextWindow: 1 } },
     });
     expect(await h.s3.listKeys(partition('st-alpha', '2026-11-20T10'))).toHaveLength(2);
-    expect(await stateHour('st-alpha')).toBe('2026-11-20T10:00:00.000Z');
+    expect(await ledgerStatus('st-alpha', '2026-11-20T10')).toBe('archived');
 
     const archive = await openArchive(`${await h.download('kore-qa/contacts/')}/kore-qa/contacts`);
     try {
@@ -136,34 +138,38 @@ describe('hourly archive, end to end', () => {
   it('an API failure mid-hour leaves no partial object and no advanced state; the next run completes it', async () => {
     useEnv({ KORE_STREAM_IDS: 'st-gamma', ARCHIVE_START: '2026-11-18T03' });
     h.sim.inject({ kind: 'status', status: 400, message: 'simulated bad request' }, { afterRequests: 2 });
-    await expect(handler(scheduledEvent('2026-11-18T05:02:00Z'), lambdaContext())).rejects.toThrow(/st-gamma@2026-11-18T03.*HTTP 400/);
+    // A failed hour is recorded in the ledger and reported; it does not fail the run or block the hour after it.
+    const failed = await handler(scheduledEvent('2026-11-18T05:02:00Z'), lambdaContext());
+    expect(failed.failedWindows).toEqual(['st-gamma@2026-11-18T03']);
+    expect(failed.windows.find((w) => w.status === 'failed')?.error).toMatch(/HTTP 400/);
     expect(await h.s3.listKeys(partition('st-gamma', '2026-11-18T03'))).toEqual([]);
-    expect(await h.s3.listKeys(partition('st-gamma', '2026-11-18T04'))).toEqual([]);
-    expect(await stateHour('st-gamma')).toBeUndefined();
+    expect(await ledgerStatus('st-gamma', '2026-11-18T03')).toBe('failed');
+    expect(await ledgerStatus('st-gamma', '2026-11-18T04')).toBe('archived');
 
-    const summary = await handler(scheduledEvent('2026-11-18T05:02:00Z'), lambdaContext());
-    expect(summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['archived 2026-11-18T03', 'archived 2026-11-18T04']);
+    // The retry waits for its backoff (30 minutes by default).
+    const summary = await handler(scheduledEvent('2026-11-18T05:40:00Z'), lambdaContext());
+    expect(summary.windows.map((w) => `${w.status} ${w.hour}`)).toEqual(['archived 2026-11-18T03']);
     expect(new Set((await partitionRows('st-gamma', '2026-11-18T03')).map((r) => r.conversation_id))).toEqual(
       new Set(expected('st-gamma', '2026-11-18T03').keys()),
     );
-    expect(await stateHour('st-gamma')).toBe('2026-11-18T04:00:00.000Z');
+    expect(await ledgerStatus('st-gamma', '2026-11-18T03')).toBe('archived');
   });
 
   it('an S3 failure mid-hour leaves no partial object and no advanced state; the next run completes it', async () => {
     useEnv({ KORE_STREAM_IDS: 'st-delta', ARCHIVE_START: '2026-11-17T09' });
     // Every upload of this hour's data object fails (after the SDK's own retries).
     h.proxy.failWhen(({ method, url }) => method === 'PUT' && decodeURIComponent(url).includes('stream_id=st-delta/dt=2026-11-17/hour=09/part-00000'));
-    await expect(handler(scheduledEvent('2026-11-17T10:30:00Z'), lambdaContext())).rejects.toThrow(/st-delta@2026-11-17T09/);
+    expect((await handler(scheduledEvent('2026-11-17T10:30:00Z'), lambdaContext())).failedWindows).toEqual(['st-delta@2026-11-17T09']);
     expect(h.proxy.failed.length).toBeGreaterThan(0);
     h.proxy.clear();
     expect(await h.s3.listKeys(partition('st-delta', '2026-11-17T09'))).toEqual([]);
-    expect(await stateHour('st-delta')).toBeUndefined();
+    expect(await ledgerStatus('st-delta', '2026-11-17T09')).toBe('failed');
 
-    await handler(scheduledEvent('2026-11-17T10:30:00Z'), lambdaContext());
+    await handler(scheduledEvent('2026-11-17T11:05:00Z'), lambdaContext());
     expect(new Set((await partitionRows('st-delta', '2026-11-17T09')).map((r) => r.conversation_id))).toEqual(
       new Set(expected('st-delta', '2026-11-17T09').keys()),
     );
-    expect(await stateHour('st-delta')).toBe('2026-11-17T09:00:00.000Z');
+    expect(await ledgerStatus('st-delta', '2026-11-17T09')).toBe('archived');
   });
 
   it('a manifest that fails after the data landed leaves readers a complete hour, no advanced state; the next run completes it', async () => {
@@ -172,8 +178,8 @@ describe('hourly archive, end to end', () => {
     h.proxy.failWhen(
       ({ method, url }) => method === 'PUT' && decodeURIComponent(url).includes('/kore-qa/contacts/stream_id=st-commit/dt=2026-11-08/hour=04/_manifest.json'),
     );
-    const error = await handler(scheduledEvent('2026-11-08T05:05:00Z'), lambdaContext()).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/st-commit@2026-11-08T04 \(ArchiveWriteError: the data of stream st-commit hour 2026-11-08T04 was written but its manifest was not/);
+    const first = await handler(scheduledEvent('2026-11-08T05:05:00Z'), lambdaContext());
+    expect(first.windows.find((w) => w.status === 'failed')?.error).toMatch(/^ArchiveWriteError: the data of stream st-commit hour 2026-11-08T04 was written but its manifest was not/);
     h.proxy.clear();
     expect(await manifest('st-commit', '2026-11-08T03')).toMatchObject({ records: expected('st-commit', '2026-11-08T03').size });
     expect(await manifest('st-commit', '2026-11-08T04')).toBeUndefined();
@@ -181,28 +187,33 @@ describe('hourly archive, end to end', () => {
     expect(new Set((await partitionRows('st-commit', '2026-11-08T04')).map((r) => r.conversation_id))).toEqual(
       new Set(expected('st-commit', '2026-11-08T04').keys()),
     );
-    expect(await stateHour('st-commit')).toBe('2026-11-08T03:00:00.000Z');
+    expect(await ledgerStatus('st-commit', '2026-11-08T03')).toBe('archived');
+    expect(await ledgerStatus('st-commit', '2026-11-08T04')).toBe('failed');
 
-    await handler(scheduledEvent('2026-11-08T05:05:00Z'), lambdaContext());
+    await handler(scheduledEvent('2026-11-08T05:40:00Z'), lambdaContext());
     const ids = (await partitionRows('st-commit', '2026-11-08T04')).map((r) => String(r.conversation_id));
     expect(ids.length).toBe(new Set(ids).size);
     expect(new Set(ids)).toEqual(new Set(expected('st-commit', '2026-11-08T04').keys()));
     expect(await manifest('st-commit', '2026-11-08T04')).toMatchObject({ records: ids.length });
-    expect(await stateHour('st-commit')).toBe('2026-11-08T04:00:00.000Z');
+    expect(await ledgerStatus('st-commit', '2026-11-08T04')).toBe('archived');
   });
 
-  it('a scheduled run after an outage of several hours archives every missed hour, oldest first', async () => {
+  it('a scheduled run after an outage of several hours archives every missed hour, oldest first, then the refresh that fell due', async () => {
     useEnv({ KORE_STREAM_IDS: 'st-eps', ARCHIVE_START: '2026-11-16T00' });
     await handler(scheduledEvent('2026-11-16T01:05:00Z'), lambdaContext());
-    expect(await stateHour('st-eps')).toBe('2026-11-16T00:00:00.000Z');
+    expect(await ledgerStatus('st-eps', '2026-11-16T00')).toBe('archived');
     // Five hourly runs were missed; the next one heals the gap.
     const summary = await handler(scheduledEvent('2026-11-16T07:05:00Z'), lambdaContext());
-    expect(summary.windows.map((w) => w.hour)).toEqual(['01', '02', '03', '04', '05', '06'].map((x) => `2026-11-16T${x}`));
+    // Hour 00's 3-hour refresh tier fell due at 04:00: it comes after every hour never archived.
+    expect(summary.windows.map((w) => `${w.hour}${w.refresh ? ' refresh' : ''}`)).toEqual([
+      ...['01', '02', '03', '04', '05', '06'].map((x) => `2026-11-16T${x}`),
+      '2026-11-16T00 refresh',
+    ]);
     for (const w of summary.windows) {
       expect(w.status).toBe('archived');
       expect(await manifest('st-eps', w.hour)).toMatchObject({ records: expected('st-eps', w.hour).size });
     }
-    expect(await stateHour('st-eps')).toBe('2026-11-16T06:00:00.000Z');
+    expect(await ledgerStatus('st-eps', '2026-11-16T06')).toBe('archived');
   });
 
   it('a later scheduled run refreshes an archived hour with contacts that reached the API late, without duplicates', async () => {
@@ -217,7 +228,7 @@ describe('hourly archive, end to end', () => {
     const after = (await partitionRows('st-late', '2026-11-10T05')).map((r) => String(r.conversation_id));
     expect(after.length).toBe(before.length + 3);
     expect(new Set(after)).toEqual(new Set(expected('st-late', '2026-11-10T05').keys()));
-    expect(await stateHour('st-late')).toBe('2026-11-10T07:00:00.000Z');
+    expect(await ledgerStatus('st-late', '2026-11-10T07')).toBe('archived');
   });
 
   it('emits CloudWatch metrics (EMF, through Powertools) and a structured summary log', async () => {

@@ -97,7 +97,8 @@ export interface SyncDeps extends WindowDeps {
 
 /** Archives what the request and the ledger say is due; see the module comment. */
 export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<SyncSummary> {
-  const now = deps.now();
+  // A scheduled run plans as of its event's time, so a delayed or retried invocation plans the same hours.
+  const now = request.kind === 'scheduled' ? request.time : deps.now();
   const minBudget = deps.minWindowBudgetMs ?? 180_000;
   const streams = request.kind === 'backfill' && request.streams !== undefined ? request.streams : deps.streamIds;
   const unknown = streams.filter((s) => !deps.streamIds.includes(s));
@@ -143,7 +144,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
           left.push(...start.slice(i));
           break;
         }
-        const outcome = await runItem(item, deps, leases.get(item.streamId));
+        const outcome = await runItem(item, deps, leases.get(item.streamId), now);
         outcomes.push(outcome);
         deps.onWindow?.(outcome);
       }
@@ -159,9 +160,9 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
         for (const w of left) outcomes.push({ ...emptyOutcome(w.streamId, formatHour(w.hour), 'deferred'), refresh: w.kind === 'refresh' });
       }
       for (const streamId of leases.keys()) {
-        const after = await view(deps, streamId, deps.now());
-        await settleStream(deps.ledger, after, { archiveStart: deps.policy.archiveStart, tiers: deps.policy.refreshLagHours, now: deps.now() });
-        const backlog = streamBacklog(after, deps.policy, deps.now());
+        const after = await view(deps, streamId, now);
+        await settleStream(deps.ledger, after, { archiveStart: deps.policy.archiveStart, tiers: deps.policy.refreshLagHours, now });
+        const backlog = streamBacklog(after, deps.policy, now);
         hoursBehind[streamId] = backlog.hoursBehind;
         deps.metrics.count(METRICS.windowsQuarantined, backlog.quarantined);
         deps.metrics.count(METRICS.refreshesOverdue, backlog.refreshesOverdue);
@@ -204,13 +205,15 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   return summary;
 }
 
-/** One work item: archived under the stream's lease, its outcome recorded in the ledger. */
-async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined): Promise<WindowOutcome> {
+/**
+ * One work item: archived under the stream's lease, its outcome recorded in the ledger as of `at`, the run's
+ * planning time (so refresh tiers count from the same clock that planned them).
+ */
+async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined, at: Date): Promise<WindowOutcome> {
   // Renewing fails with LeaseLostError when another run took the stream over: this run must stop there.
   await lease?.renew();
   // Refused credentials (KoreAuthError) end the run from here: the hour stays due, no attempt is counted.
   const result = await archiveWindow(item.streamId, item.hour, deps);
-  const at = deps.now();
   if (result.status === 'archived') {
     await deps.ledger.update(item.streamId, [item.hour], (e) =>
       recordSuccess(e, {
@@ -237,7 +240,7 @@ async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined)
   return { ...outcome, refresh: item.kind === 'refresh' };
 }
 
-function change(item: WorkItem, deps: SyncDeps, at: Date = deps.now()) {
+function change(item: WorkItem, deps: SyncDeps, at: Date) {
   return { streamId: item.streamId, hour: item.hour, at, runId: deps.runId };
 }
 
