@@ -20,6 +20,10 @@ export interface RunOptions {
   /** Milliseconds left before the invocation is cut off. */
   readonly remainingMs: () => number;
   readonly onWindow?: (outcome: WindowOutcome) => void;
+  /** Called for each page of contacts received (progress display inside an hour). */
+  readonly onPage?: (page: { readonly streamId: string; readonly records: number }) => void;
+  /** Called before each retry of an API request. */
+  readonly onRetry?: (retry: { readonly reason: string; readonly attempt: number; readonly delayMs: number }) => void;
 }
 
 /** Long-lived clients, built once per process (Lambda cold start or CLI start). */
@@ -98,7 +102,13 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
         rateLimitRpm: config.rateLimitRpm,
         requestTimeoutMs: config.requestTimeoutMs,
         maxAttempts: config.maxAttempts,
-        observer: { retry: () => metrics.count(METRICS.retries, 1) },
+        observer: {
+          retry: (info) => {
+            metrics.count(METRICS.retries, 1);
+            options.onRetry?.(info);
+          },
+          page: (info) => options.onPage?.(info),
+        },
       });
       try {
         return await runSync(request, {
