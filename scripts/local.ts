@@ -10,7 +10,8 @@
  * npm run sql
  * ```
  *
- * Options: `--reset` empties the archive first; `--contacts-per-hour N`, `--seed N` shape the simulated tenant.
+ * Options: `--reset` empties the archive first; `--contacts-per-hour N`, `--seed N` shape the simulated tenant;
+ * `--port N` moves the three endpoints to ports N, N+1, N+2; `--dir PATH` keeps the state elsewhere than `.local/`.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,10 +22,8 @@ import { startLocalStack } from '../tools/local-stack';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-/** Where the playground keeps its state (gitignored). */
-const LOCAL_DIR = join(ROOT, '.local');
 const STREAMS = ['st-local-sales', 'st-local-support'];
-const PORTS = { simulator: 8787, s3: 8788, secrets: 8789 } as const;
+const DEFAULT_PORT = 8787;
 
 function wholeNumber(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -38,9 +37,15 @@ async function main(): Promise<void> {
       reset: { type: 'boolean', default: false },
       'contacts-per-hour': { type: 'string' },
       seed: { type: 'string' },
+      port: { type: 'string' },
+      dir: { type: 'string' },
     },
   });
-  const s3Directory = join(LOCAL_DIR, 's3');
+  // Where the playground keeps its state (gitignored).
+  const localDir = values.dir ?? join(ROOT, '.local');
+  const base = wholeNumber('port', values.port, DEFAULT_PORT);
+  const PORTS = { simulator: base, s3: base + 1, secrets: base + 2 };
+  const s3Directory = join(localDir, 's3');
   if (values.reset) await rm(s3Directory, { recursive: true, force: true });
   await mkdir(s3Directory, { recursive: true });
   const perHour = wholeNumber('contacts-per-hour', values['contacts-per-hour'], 40);
@@ -62,7 +67,8 @@ async function main(): Promise<void> {
   });
 
   const env = stack.env({ KORE_STREAM_IDS: STREAMS.join(','), KORE_RATE_LIMIT_RPM: '600' });
-  const envFile = join(LOCAL_DIR, 'env');
+  const envFile = join(localDir, 'env');
+  const shownEnvFile = values.dir === undefined ? '.local/env' : envFile;
   await writeFile(envFile, `${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
 
   process.stdout.write(
@@ -73,15 +79,17 @@ async function main(): Promise<void> {
       `  local S3             ${stack.s3.endpoint}   bucket ${stack.s3.bucket}`,
       `  Secrets Manager      ${stack.secrets.endpoint}   secret ${stack.secretId}`,
       '',
-      `The environment for the CLI is in .local/env. In another terminal:`,
+      `The environment for the CLI is in ${shownEnvFile}. In another terminal:`,
       '',
-      '  set -a; . .local/env; set +a',
+      `  set -a; . ${shownEnvFile}; set +a`,
       '  npm run cli -- sync                        # the previous hour, like the hourly Lambda',
       '  npm run cli -- sync --from 2026-11-20T00 --to 2026-11-21T00',
       '  npm run sql                                # SQL over the archive (DuckDB, Glue column types)',
       '',
       'Environment:',
       ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
+      '',
+      'Ready. Ctrl-C stops it.',
       '',
     ].join('\n'),
   );
