@@ -1,6 +1,6 @@
-/** Rewrites the column table in README.md from the schema module (`npm run docs:columns`). */
+/** Rewrites the generated sections of docs/table.md (columns, saved queries) from their modules (`npm run docs:columns`). */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { replaceColumnsTable } from '../tools/readme';
+import { replaceGenerated, TABLE_DOC } from '../tools/readme';
 
-const path = new URL('../README.md', import.meta.url);
-writeFileSync(path, replaceColumnsTable(readFileSync(path, 'utf8')));
+const path = new URL(`../${TABLE_DOC}`, import.meta.url);
+writeFileSync(path, replaceGenerated(readFileSync(path, 'utf8')));
