@@ -36,7 +36,8 @@ async function freePorts(): Promise<number> {
 
 /** Starts `npm run local` (through tsx directly) and resolves once it printed its environment. */
 async function startPlayground(): Promise<{ child: ChildProcessWithoutNullStreams; output: () => string }> {
-  const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['scripts/local.ts', '--port', String(base), '--dir', dir], {
+  // Node itself runs the script (tsx as a loader), so Ctrl-C reaches the playground with no wrapper process between.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local.ts', '--port', String(base), '--dir', dir], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: dir },
   });
