@@ -84,7 +84,7 @@ function withStreams(config: SyncConfig, streams: readonly string[] | undefined)
 
 function summaryLine(summary: SyncSummary, elapsedMs: number): string {
   const parts = [
-    `${formatCount(summary.hoursArchived, 'hour')} archived`,
+    `${formatCount(summary.hoursArchived, 'stream-hour')} archived`,
     formatCount(summary.contacts, 'contact'),
     formatBytes(summary.bytes),
   ];

@@ -153,7 +153,7 @@ describe('runs', () => {
     const archived = lines.filter((l) => l.startsWith('archived '));
     expect(archived).toHaveLength(4);
     for (const line of archived) expect(line).toMatch(/^archived st-(alpha|beta) 2026-11-13T0[45]: \d+ contacts, [\d.]+ KB, \d+ pages in [\d.]+ m?s$/);
-    expect(lines.at(-1)).toMatch(/^done in [\d.]+ m?s: 4 hours archived, \d+ contacts, [\d.]+ KB$/);
+    expect(lines.at(-1)).toMatch(/^done in [\d.]+ m?s: 4 stream-hours archived, \d+ contacts, [\d.]+ KB$/);
     expect(await h.s3.listKeys('kore-qa/contacts/stream_id=st-beta/dt=2026-11-13/hour=05/')).toContain(
       'kore-qa/contacts/stream_id=st-beta/dt=2026-11-13/hour=05/_manifest.json',
     );

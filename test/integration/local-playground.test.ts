@@ -106,7 +106,7 @@ describe('npm run local', () => {
       const run = await cli(['sync', '--from', formatHour(from), '--to', formatHour(to)], env);
       expect(run.err).toBe('');
       expect(run.code).toBe(0);
-      expect(run.out).toMatch(/done in .*: 4 hours archived/);
+      expect(run.out).toMatch(/done in .*: 4 stream-hours archived/);
     } finally {
       expect(await stop(first.child)).toBe(0);
     }

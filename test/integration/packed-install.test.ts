@@ -67,7 +67,7 @@ describe('the packed package, installed with --omit=dev', () => {
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/^archived st-alpha 2026-11-13T03: \d+ contacts/m);
-    expect(result.out).toMatch(/^done in .*: 2 hours archived/m);
+    expect(result.out).toMatch(/^done in .*: 2 stream-hours archived/m);
     expect(await h.s3.listKeys('kore-qa/contacts/stream_id=st-beta/dt=2026-11-13/hour=03/')).toContain(
       'kore-qa/contacts/stream_id=st-beta/dt=2026-11-13/hour=03/_manifest.json',
     );
