@@ -19,7 +19,8 @@ import { openSqlShell, SHELL_HELP } from '../tools/sql-shell';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const LOCAL_ENV = fileURLToPath(new URL('../.local/env', import.meta.url));
+/** The playground's environment file (`KORE_QA_LOCAL_ENV` names another, as `npm run local -- --dir` writes it). */
+const LOCAL_ENV = process.env.KORE_QA_LOCAL_ENV ?? fileURLToPath(new URL('../.local/env', import.meta.url));
 
 /** The playground's environment, when the shell's own does not name a bucket. */
 function environment(): Record<string, string | undefined> {

@@ -59,6 +59,19 @@ async function startPlayground(): Promise<{ child: ChildProcessWithoutNullStream
   return { child, output: () => output };
 }
 
+/** Runs a command to its end, with only `env` (and PATH). */
+function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
 async function stop(child: ChildProcessWithoutNullStreams): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.kill('SIGINT');
@@ -130,6 +143,11 @@ describe('npm run local', () => {
       } finally {
         await shell.close();
       }
+      // `npm run sql -- -q ...` finds the playground through its env file, with no variable set.
+      const sql = await run(process.execPath, ['--import', 'tsx', 'scripts/sql.ts', '-q', 'SELECT count(DISTINCT stream_id) AS streams FROM contacts'], {
+        KORE_QA_LOCAL_ENV: join(dir, 'env'),
+      });
+      expect(sql).toEqual({ code: 0, out: 'streams\n-------\n      2\n', err: '' });
     } finally {
       s3.destroy();
       expect(await stop(second.child)).toBe(0);
