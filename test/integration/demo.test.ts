@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { namedQueries } from '../../infra/named-queries';
+import { runCommand } from '../support/run-command';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -10,15 +10,7 @@ describe('npm run demo', () => {
   it('archives, runs every saved Athena query on DuckDB and prints clean tables and charts', { timeout: 180_000 }, async () => {
     // The environment a newcomer has: no AWS variables, in particular not the SDK's warning switch.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-    const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-      const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['scripts/demo.ts'], { cwd: REPO_ROOT, env });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      child.on('error', reject);
-      child.on('close', (exit) => resolve({ code: exit, out, err }));
-    });
+    const { code, out, err } = await runCommand(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['scripts/demo.ts'], { cwd: REPO_ROOT, env });
     expect(err).toBe('');
     expect(code).toBe(0);
     for (const q of namedQueries('kore_qa_archive', 'contacts')) expect(out).toContain(`. ${q.name}: ${q.description}`);

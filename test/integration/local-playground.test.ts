@@ -10,6 +10,7 @@ import { main } from '../../functions/cli/main';
 import { floorHour, formatHour, HOUR_MS } from '../../functions/lib/sync/windows';
 import { openSqlShell } from '../../tools/sql-shell';
 import { captureStream } from '../support/capture';
+import { runCommand } from '../support/run-command';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
@@ -57,19 +58,6 @@ async function startPlayground(): Promise<{ child: ChildProcessWithoutNullStream
     });
   });
   return { child, output: () => output };
-}
-
-/** Runs a command to its end, with only `env` (and PATH). */
-function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
 }
 
 async function stop(child: ChildProcessWithoutNullStreams): Promise<number | null> {
@@ -144,8 +132,9 @@ describe('npm run local', () => {
         await shell.close();
       }
       // `npm run sql -- -q ...` finds the playground through its env file, with no variable set.
-      const sql = await run(process.execPath, ['--import', 'tsx', 'scripts/sql.ts', '-q', 'SELECT count(DISTINCT stream_id) AS streams FROM contacts'], {
-        KORE_QA_LOCAL_ENV: join(dir, 'env'),
+      const sql = await runCommand(process.execPath, ['--import', 'tsx', 'scripts/sql.ts', '-q', 'SELECT count(DISTINCT stream_id) AS streams FROM contacts'], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', KORE_QA_LOCAL_ENV: join(dir, 'env') },
       });
       expect(sql).toEqual({ code: 0, out: 'streams\n-------\n      2\n', err: '' });
     } finally {

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { packAndInstall, type PackedInstall } from '../support/packed-install';
+import { runCommand } from '../support/run-command';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
@@ -20,20 +20,9 @@ afterAll(async () => {
   installed?.dispose();
 });
 
-/**
- * Runs the installed command with only `env` (and PATH), as a user's shell would. Asynchronously: the local
- * stack it talks to runs in this process.
- */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(installed.bin, args, { cwd: installed.appDir, env: { PATH: process.env.PATH ?? '', HOME: installed.appDir, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
+/** Runs the installed command with only `env` (and PATH), as a user's shell would. */
+function cli(args: string[], env: Record<string, string> = {}) {
+  return runCommand(installed.bin, args, { cwd: installed.appDir, env: { PATH: process.env.PATH ?? '', HOME: installed.appDir, ...env } });
 }
 
 describe('the packed package, installed with --omit=dev', () => {
