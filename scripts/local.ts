@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   const env = stack.env({ KORE_STREAM_IDS: STREAMS.join(','), KORE_RATE_LIMIT_RPM: '600' });
   const envFile = join(localDir, 'env');
   const shownEnvFile = values.dir === undefined ? '.local/env' : envFile;
+  const today = new Date().toISOString().slice(0, 10);
+  const yesterday = new Date(Date.now() - 24 * 3_600_000).toISOString().slice(0, 10);
   await writeFile(envFile, `${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
 
   process.stdout.write(
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
       '',
       `  set -a; . ${shownEnvFile}; set +a`,
       '  npm run cli -- sync                        # the previous hour, like the hourly Lambda',
-      '  npm run cli -- sync --from 2026-11-20T00 --to 2026-11-21T00',
+      `  npm run cli -- sync --from ${yesterday}T00 --to ${today}T00   # yesterday, UTC`,
       '  npm run sql                                # SQL over the archive (DuckDB, Glue column types)',
       '',
       'Environment:',
