@@ -5,6 +5,7 @@ import { loadConfig, type SyncConfig } from '../lib/config';
 import { METRICS } from '../lib/metric-names';
 import { createRuntime, silentMetrics } from '../lib/runtime';
 import { MAX_MANUAL_HOURS } from '../lib/sync/events';
+import { backlogOf, HISTORY_ADVICE } from '../lib/sync/backlog';
 import { SyncFailedError, type SyncSummary } from '../lib/sync/sync';
 import { EXIT, reportError } from './errors';
 import { formatBytes, formatCount, formatDuration } from './format';
@@ -93,21 +94,19 @@ function summaryLine(summary: SyncSummary, elapsedMs: number): string {
   return `done in ${formatDuration(elapsedMs)}: ${parts.join(', ')}`;
 }
 
-/**
- * How far behind each stream is after a scheduled run, and how the rest of the history will arrive, so a
- * first run over a long backlog never looks finished.
- */
+/** How far behind a scheduled run left each stream, and how the rest of the history will arrive. */
 export function backlogLines(summary: SyncSummary, config: SyncConfig): string[] {
-  const behind = Object.entries(summary.hoursBehind).filter(([, hours]) => hours > 0);
-  if (summary.kind !== 'scheduled' || behind.length === 0) return [];
-  const lines = behind.map(
-    ([stream, hours]) =>
-      `${stream} is ${formatCount(hours, 'hour')} behind: each hourly run catches up at most ${config.maxCatchUpHours} ` +
-      `(about ${formatCount(Math.ceil(hours / config.maxCatchUpHours), 'more run')})`,
-  );
-  // Once `backfill` is merged (issue 10), point at it here instead: `kore-qa-archive backfill --from H --to H`.
-  lines.push(`to archive older hours now: kore-qa-archive sync --from H --to H (at most ${MAX_MANUAL_HOURS} hours per run)`);
-  return lines;
+  const backlog = backlogOf(summary, config.maxCatchUpHours);
+  if (backlog.length === 0) return [];
+  return [
+    ...backlog.map(
+      (b) =>
+        `${b.streamId} is ${formatCount(b.hoursBehind, 'hour')} behind: each hourly run catches up at most ${config.maxCatchUpHours} ` +
+        `(about ${formatCount(b.runsToCatchUp, 'more run')})`,
+    ),
+    // Until \`backfill\` is merged (issue 10), `sync --from/--to` is the way: at most MAX_MANUAL_HOURS per run.
+    `${HISTORY_ADVICE}, or kore-qa-archive sync --from H --to H (at most ${MAX_MANUAL_HOURS} hours per run)`,
+  ];
 }
 
 /** Runs `kore-qa-archive sync` with `argv` (the arguments after `sync`) and returns the exit status. */

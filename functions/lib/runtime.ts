@@ -12,6 +12,7 @@ import type { SyncConfig } from './config';
 import { KoreClient } from './kore/client';
 import { parseKoreSecret } from './kore/secret';
 import { METRICS } from './metric-names';
+import { backlogOf, HISTORY_ADVICE } from './sync/backlog';
 import type { SyncRequest } from './sync/events';
 import { runSync, type LogSink, type MetricSink, type SyncSummary, type WindowOutcome } from './sync/sync';
 
@@ -66,6 +67,19 @@ function logSink(logger: Logger): LogSink {
     warn: (message, extra) => logger.warn(message, { ...extra }),
     error: (message, extra) => logger.error(message, { ...extra }),
   };
+}
+
+/** Says, in the run's log, how far behind a scheduled run left each stream and how history will arrive. */
+function logBacklog(summary: SyncSummary, config: SyncConfig, logger: Logger): SyncSummary {
+  const streams = backlogOf(summary, config.maxCatchUpHours);
+  if (streams.length > 0) {
+    logger.warn('the archive is behind; the hourly runs catch up at most maxCatchUpHours per stream per run', {
+      maxCatchUpHours: config.maxCatchUpHours,
+      streams,
+      advice: HISTORY_ADVICE,
+    });
+  }
+  return summary;
 }
 
 /**
@@ -126,7 +140,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
           now: () => new Date(),
           remainingMs: options.remainingMs,
           onWindow: options.onWindow,
-        });
+        }).then((summary) => logBacklog(summary, config, logger));
       } finally {
         await client.close();
         metrics.publish();

@@ -1,6 +1,7 @@
 import dns from 'node:dns';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main, version } from '../../functions/cli/main';
+import { HISTORY_ADVICE } from '../../functions/lib/sync/backlog';
 import { connectionSecret } from '../../tools/local-stack';
 import { captureStream } from '../support/capture';
 import { CREDENTIALS, SECRET_ID, startHarness, type Harness } from '../support/harness';
@@ -180,7 +181,7 @@ describe('runs', () => {
     expect(result.code).toBe(0);
     // Due: 2026-11-20T00 .. 2026-11-21T08 (33 hours); this run archived 2.
     expect(result.out).toContain('st-gamma is 31 hours behind: each hourly run catches up at most 2 (about 16 more runs)');
-    expect(result.out).toContain('to archive older hours now: kore-qa-archive sync --from H --to H');
+    expect(result.out).toContain(`${HISTORY_ADVICE}, or kore-qa-archive sync --from H --to H (at most 744 hours per run)`);
   });
 
   it('exits 1 when an hour fails, saying which and what to do', async () => {
