@@ -67,7 +67,8 @@ export async function openSqlShell(s3: S3Client, bucket: string, prefix: string)
     return {
       rows,
       async answer(input) {
-        const text = input.trim();
+        // A dot command may carry a trailing `-- comment`, as the README's examples do.
+        const text = input.trim().startsWith('.') ? input.trim().replace(/\s+--.*$/, '') : input.trim();
         try {
           if (text === '.help') return SHELL_HELP;
           if (text === '.queries') return SAVED_QUERIES.map((q, i) => `${i + 1}. ${q.name}: ${q.description}`).join('\n');

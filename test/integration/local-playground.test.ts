@@ -126,6 +126,7 @@ describe('npm run local', () => {
           'st-local-sales        2',
           'st-local-support      2',
         ]);
+        expect(await shell.answer('.queries   -- the saved queries')).toMatch(/^1\. Daily pass rate by agent: /);
         expect(await shell.answer('.query 6')).toMatch(/^Contacts per hour\n\nstream_id +dt +hour +contacts +last_archived_at\n/);
         expect(await shell.answer('SELECT nope FROM contacts')).toMatch(/^error: Binder Error/);
       } finally {
