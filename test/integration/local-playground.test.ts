@@ -15,6 +15,8 @@ import { runCommand } from '../support/run-command';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
 let base: number;
+/** Every playground started, so none outlives the test whatever fails. */
+const started: ChildProcessWithoutNullStreams[] = [];
 
 /** A base port with it and the next two free on 127.0.0.1. */
 async function freePorts(): Promise<number> {
@@ -42,14 +44,19 @@ async function startPlayground(): Promise<{ child: ChildProcessWithoutNullStream
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: dir },
   });
+  started.push(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + 60_000;
     const timer = setInterval(() => {
       if (output.includes('\nReady. Ctrl-C stops it.\n')) {
         clearInterval(timer);
         resolve();
+      } else if (Date.now() > deadline) {
+        clearInterval(timer);
+        reject(new Error(`npm run local did not get ready in 60 s: ${output}`));
       }
     }, 50);
     child.once('exit', (code) => {
@@ -89,6 +96,7 @@ beforeAll(async () => {
   base = await freePorts();
 });
 afterAll(async () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 
