@@ -82,7 +82,7 @@ function liveProgress(options: ProgressOptions): Progress {
       barsize: 20,
       format:
         total === undefined
-          ? '{stream} {value} hours done | {detail} | {rate}'
+          ? '{stream} hours done: {value} | {detail} | {rate}'
           : '{stream} [{bar}] {value}/{total} hours | {detail} | {rate}',
     },
     cliProgress.Presets.shades_classic,
