@@ -104,7 +104,7 @@ export function backlogLines(summary: SyncSummary, config: SyncConfig): string[]
         `${b.streamId} is ${formatCount(b.hoursBehind, 'hour')} behind: each hourly run catches up at most ${config.maxCatchUpHours} ` +
         `(about ${formatCount(b.runsToCatchUp, 'more run')})`,
     ),
-    // Until \`backfill\` is merged (issue 10), `sync --from/--to` is the way: at most MAX_MANUAL_HOURS per run.
+    // Before backfill (issue 10) is merged, sync --from/--to is the way, at most MAX_MANUAL_HOURS per run.
     `${HISTORY_ADVICE}, or kore-qa-archive sync --from H --to H (at most ${MAX_MANUAL_HOURS} hours per run)`,
   ];
 }
