@@ -5,6 +5,9 @@ const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 export default defineConfig({
   test: {
+    // Console output of passing tests (deliberate failures, their logs and stack traces) stays hidden; a failing
+    // test still shows everything it printed. The summary is the last thing on screen.
+    silent: 'passed-only',
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', env } },
       {

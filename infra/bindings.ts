@@ -19,8 +19,12 @@ export const ARCHIVE_OBJECT_ACTIONS = Object.freeze({
    * layouts are deleted once merged.
    */
   contacts: Object.freeze(['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] as const),
-  /** Per-stream state: read and overwritten, never deleted. */
-  state: Object.freeze(['s3:GetObject', 's3:PutObject'] as const),
+  /** The pre-ledger high-water mark: read once per stream to migrate it, never written or deleted. */
+  state: Object.freeze(['s3:GetObject'] as const),
+  /** The window ledger: day documents and heads, read and rewritten with conditional writes, never deleted. */
+  ledger: Object.freeze(['s3:GetObject', 's3:PutObject'] as const),
+  /** One lease per stream: created, renewed and released (deleted) with conditional requests. */
+  leases: Object.freeze(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const),
 });
 
 /** An area of the archive prefix the function has object grants in (a key of `LAYOUT`). */
@@ -32,7 +36,9 @@ export const ARCHIVE_AREAS = Object.freeze(Object.keys(ARCHIVE_OBJECT_ACTIONS) a
 /** Statement ids of the object grants, one statement per area. */
 const OBJECT_STATEMENT_SIDS: Readonly<Record<ArchiveArea, string>> = {
   contacts: 'ArchiveContactsReadWriteDelete',
-  state: 'ArchiveStateReadWrite',
+  state: 'ArchiveStateRead',
+  ledger: 'ArchiveLedgerReadWrite',
+  leases: 'ArchiveLeasesReadWriteDelete',
 };
 
 /** The object ARN pattern an area's grant covers: `{bucket}/{prefix}/{area folder}/*`. */
@@ -55,7 +61,7 @@ export interface ArchiveBucketBinding {
 /**
  * Points the function at the archive (`ARCHIVE_BUCKET`, `ARCHIVE_PREFIX`) and grants exactly what it does
  * there (see {@link ARCHIVE_OBJECT_ACTIONS}): read/write/delete under `{prefix}/contacts/`,
- * read/write under `{prefix}/_state/`, and list only keys
+ * read under `{prefix}/_state/`, read/write under `{prefix}/_ledger/`, read/write/delete under `{prefix}/_leases/`, and list only keys
  * under `{prefix}/`. Nothing outside the prefix, no bucket-level configuration, no version deletion.
  */
 export function bindArchiveBucket(fn: lambda.Function, { bucket, prefix, encryptionKey }: ArchiveBucketBinding): void {

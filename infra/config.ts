@@ -64,10 +64,14 @@ export interface ArchiveInfraConfig {
    * Whole hours from 1 to 744, each at most once; empty = no refresh. Default `[24]`.
    */
   readonly refreshLagHours: readonly number[];
-  /** First hour to archive, as given (e.g. `2026-01-01T00`). */
-  readonly archiveStart: string;
-  /** `YYYY-MM-DD` of {@link archiveStart}: the first day of the partition projection. */
-  readonly archiveStartDate: string;
+  /**
+   * First hour to archive for a stream with no history yet, as given (e.g. `2026-01-01T00`). Undefined (the
+   * default) = the hour before the first run: a first deploy never implies a catch-up of months; history
+   * comes by backfill.
+   */
+  readonly archiveStart: string | undefined;
+  /** `YYYY-MM-DD` of {@link archiveStart}: the first day of the partition projection (undefined: relative). */
+  readonly archiveStartDate: string | undefined;
   /** Key prefix of everything the stack and the function write in the bucket. */
   readonly prefix: string;
   readonly logRetentionDays: number;
@@ -176,7 +180,7 @@ const rawSchema = z
     refreshLagHours: refreshLagHoursSchema,
     pageSize: intIn(1, 1000).default(100),
     rateLimitRpm: intIn(1, 6000).default(60),
-    archiveStart: z.string({ error: 'must be an hour in UTC like 2026-01-01T00' }),
+    archiveStart: optional(z.string({ error: 'must be an hour in UTC like 2026-01-01T00, or null' })),
     prefix: z.string({ error: 'must be a string such as "kore-qa"' }).default('kore-qa'),
     logRetentionDays: z
       .int({ error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
@@ -288,7 +292,11 @@ function environmentOf(raw: RawConfig): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, variable] of Object.entries(FUNCTION_SETTINGS) as [keyof typeof FUNCTION_SETTINGS, string][]) {
     const value = raw[key];
-    // An empty list (refreshLagHours: []) is "off": leave the variable out rather than set it empty.
+    // An empty refresh list is "off", which the function spells `none` (unset means its default tiers).
+    if (key === 'refreshLagHours' && Array.isArray(value) && value.length === 0) {
+      env[variable] = 'none';
+      continue;
+    }
     if (value === undefined || (typeof value === 'object' && Object.keys(value).length === 0)) continue;
     env[variable] = Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
@@ -365,8 +373,10 @@ export function parseInfraConfig(raw: unknown, overrides: Readonly<Record<string
   if (!parsed.success) throw fromZod(parsed.error);
   const c = parsed.data;
 
-  const start = parseHour(c.archiveStart);
-  if (start === undefined) throw new ConfigError(keyName(['archiveStart']), 'must be an hour in UTC like 2026-01-01T00');
+  const start = c.archiveStart === undefined ? undefined : parseHour(c.archiveStart);
+  if (c.archiveStart !== undefined && start === undefined) {
+    throw new ConfigError(keyName(['archiveStart']), 'must be an hour in UTC like 2026-01-01T00, or null');
+  }
   const settings = environmentOf(c);
   checkAgainstFunction(c, settings);
 
@@ -386,7 +396,7 @@ export function parseInfraConfig(raw: unknown, overrides: Readonly<Record<string
     pageSize: c.pageSize,
     rateLimitRpm: c.rateLimitRpm,
     archiveStart: c.archiveStart,
-    archiveStartDate: utcDate(start),
+    archiveStartDate: start === undefined ? undefined : utcDate(start),
     prefix: c.prefix,
     logRetentionDays: c.logRetentionDays,
     lifecycle: Object.freeze({ ...c.lifecycle }),

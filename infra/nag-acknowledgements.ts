@@ -38,7 +38,9 @@ export function acknowledgeWildcardResource(scope: IConstruct, resourceArn: stri
 /** What the keys of each archive area are, for the acknowledgement's reason. */
 const AREA_KEYS: Readonly<Record<ArchiveArea, string>> = {
   contacts: 'published hourly data objects and manifests, whose keys are stream_id=/dt=/hour= partitions (written, read back to merge a refresh, and deleted)',
-  state: 'one state object per stream, named by the stream id',
+  state: 'one pre-ledger state object per stream, named by the stream id (read once to migrate it)',
+  ledger: 'the window ledger: one head and one document per UTC day per stream, named by stream id and date',
+  leases: 'one lease object per stream, named by the stream id',
 };
 
 /**

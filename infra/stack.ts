@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { SCHEMA_VERSION } from '../functions/lib/archive/schema';
 import type { ArchiveInfraConfig } from './config';
@@ -6,10 +6,12 @@ import { Alarms } from './constructs/alarms';
 import { ArchiveBucket } from './constructs/archive-bucket';
 import { ArchiveTable } from './constructs/archive-table';
 import { ConnectionSecret } from './constructs/connection-secret';
+import { ArchiveDashboard } from './constructs/dashboard';
 import { DrainStateMachine } from './constructs/drain-state-machine';
 import { HourlySchedule } from './constructs/hourly-schedule';
 import { QueryWorkgroup } from './constructs/query-workgroup';
-import { SyncFunction } from './constructs/sync-function';
+import { SYNC_FUNCTION_SIZING, SyncFunction } from './constructs/sync-function';
+import { backlogWarning } from './first-deploy';
 import { namedQueries } from './named-queries';
 import { acknowledgeArchivePolicy } from './nag-acknowledgements';
 
@@ -32,6 +34,7 @@ export class KoreQaArchiveStack extends Stack {
   readonly table: ArchiveTable;
   readonly queries: QueryWorkgroup;
   readonly alarms: Alarms;
+  readonly dashboard: ArchiveDashboard;
 
   constructor(scope: Construct, id: string, props: KoreQaArchiveStackProps) {
     super(scope, id, props);
@@ -104,6 +107,20 @@ export class KoreQaArchiveStack extends Stack {
     });
     this.drain.alarmOnFailure('Failures', this.alarms.topic);
 
+    this.dashboard = new ArchiveDashboard(this, 'Dashboard', {
+      function: this.sync.function,
+      logGroup: this.sync.logGroup,
+      deadLetterQueue: this.sync.deadLetterQueue,
+      rateLimitRpm: config.rateLimitRpm,
+      memoryMb: SYNC_FUNCTION_SIZING.memoryMb,
+      timeout: SYNC_FUNCTION_SIZING.timeout,
+      hoursBehindThreshold: config.alarmHoursBehind,
+      alarms: [this.alarms.functionErrors, this.alarms.deadLetters, this.alarms.hoursBehind],
+    });
+
+    const backlog = backlogWarning(config.archiveStart, config.functionSettings, new Date());
+    if (backlog !== undefined) Annotations.of(this).addWarningV2('kore-qa-archive:archiveStartBacklog', backlog);
+
     const secretArn = this.connection.secret.secretArn;
     new CfnOutput(this, 'BucketName', { description: 'Archive bucket', value: bucket.bucketName });
     new CfnOutput(this, 'ArchiveRoot', {
@@ -112,7 +129,7 @@ export class KoreQaArchiveStack extends Stack {
     });
     new CfnOutput(this, 'SecretArn', { description: 'Kore.ai connection secret', value: secretArn });
     new CfnOutput(this, 'PutSecretCommand', {
-      description: 'Stores the Kore.ai connection (write kore-secret.json first; see README)',
+      description: 'Next step: store the Kore.ai connection (write kore-secret.json first; see docs/operations.md)',
       value: `aws secretsmanager put-secret-value --secret-id ${secretArn} --secret-string file://kore-secret.json`,
     });
     new CfnOutput(this, 'FunctionName', { description: 'Sync function (invoke it for a manual run)', value: this.sync.function.functionName });
@@ -131,5 +148,12 @@ export class KoreQaArchiveStack extends Stack {
     new CfnOutput(this, 'AthenaWorkGroup', { description: 'Athena workgroup to run queries in', value: this.queries.workgroup.ref });
     new CfnOutput(this, 'DeadLetterQueueUrl', { description: 'Failed runs', value: this.sync.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { description: 'Alarm notifications', value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'DashboardUrl', { description: 'CloudWatch dashboard of the archive', value: this.dashboard.url });
+    new CfnOutput(this, 'FirstQuery', {
+      description: `Run in Athena (workgroup ${config.athenaWorkGroupName}) once the first hour is archived`,
+      value:
+        `SELECT stream_id, dt, hour, count(*) AS contacts FROM "${config.glueDatabaseName}"."${config.glueTableName}" ` +
+        `WHERE dt >= date_format(current_date - INTERVAL '1' DAY, '%Y-%m-%d') GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;`,
+    });
   }
 }

@@ -26,7 +26,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * Starts the endpoint. Secrets Manager cannot run locally, and this is the smallest faithful stand-in: the real
  * SDK client signs and sends a real request, so the code path is the Lambda's own.
  */
-export async function startLocalSecrets(initial: Record<string, string> = {}): Promise<LocalSecrets> {
+export async function startLocalSecrets(initial: Record<string, string> = {}, options: { port?: number } = {}): Promise<LocalSecrets> {
   const secrets = new Map(Object.entries(initial));
   const requests: string[] = [];
   const server = createServer((req, res) => {
@@ -54,7 +54,10 @@ export async function startLocalSecrets(initial: Record<string, string> = {}): P
       });
     })().catch(() => reply(res, 500, { __type: 'InternalServiceError', message: 'local secrets endpoint failed' }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -16,6 +16,10 @@ export interface LocalStackOptions {
   readonly bucket: string;
   /** Id of the connection secret. Default `kore-qa-archive/kore-connection`. */
   readonly secretId?: string;
+  /** Where the local S3 keeps its objects (kept across runs). Default: a temporary folder, removed on close. */
+  readonly s3Directory?: string;
+  /** Fixed ports on 127.0.0.1 (the local playground's environment stays valid across restarts). Default: any free port. */
+  readonly ports?: { readonly simulator?: number; readonly s3?: number; readonly secrets?: number };
 }
 
 /** The running stand-ins. */
@@ -43,9 +47,12 @@ export function connectionSecret(host: string, credentials: SimulatorCredentials
 /** Starts the simulator, s3rver and the Secrets Manager endpoint. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const secretId = options.secretId ?? 'kore-qa-archive/kore-connection';
-  const sim = await startKoreSimulator(options.simulator);
-  const s3 = await startLocalS3({ bucket: options.bucket });
-  const secrets = await startLocalSecrets({ [secretId]: connectionSecret(sim.url, options.simulator.credentials) });
+  const sim = await startKoreSimulator({ ...options.simulator, port: options.ports?.simulator ?? options.simulator.port });
+  const s3 = await startLocalS3({ bucket: options.bucket, directory: options.s3Directory, port: options.ports?.s3 });
+  const secrets = await startLocalSecrets(
+    { [secretId]: connectionSecret(sim.url, options.simulator.credentials) },
+    { port: options.ports?.secrets },
+  );
   return {
     sim,
     s3,

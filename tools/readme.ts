@@ -1,13 +1,36 @@
+/**
+ * The generated parts of the documentation: the column table (from the schema module) and the saved Athena
+ * queries (from infra/named-queries.ts), between marker comments in docs/table.md. `npm run docs:columns`
+ * rewrites them; a test checks that the file holds what the modules render.
+ */
 import { renderColumnsMarkdown } from '../functions/lib/archive/schema';
+import { namedQueries } from '../infra/named-queries';
 
-const START = /<!-- columns:start[^>]*-->\n/;
-const END = '<!-- columns:end -->';
+/** The documentation page holding the generated sections, relative to the repository root. */
+export const TABLE_DOC = 'docs/table.md';
 
-/** The README with the text between the column markers replaced by the schema's rendered table. */
-export function replaceColumnsTable(readme: string): string {
-  const start = START.exec(readme);
-  const end = readme.indexOf(END);
-  if (!start || end < start.index) throw new Error('README.md lacks the <!-- columns:start --> / <!-- columns:end --> markers');
+function replaceBetween(text: string, name: string, content: string): string {
+  const start = new RegExp(`<!-- ${name}:start[^>]*-->\\n`).exec(text);
+  const endMarker = `<!-- ${name}:end -->`;
+  const end = text.indexOf(endMarker);
+  if (!start || end < start.index) throw new Error(`${TABLE_DOC} lacks the <!-- ${name}:start --> / ${endMarker} markers`);
   const from = start.index + start[0].length;
-  return `${readme.slice(0, from)}${renderColumnsMarkdown().trimEnd()}\n${readme.slice(end)}`;
+  return `${text.slice(0, from)}${content.trimEnd()}\n${text.slice(end)}`;
+}
+
+/** The saved queries as Markdown: name, description and the SQL Athena runs. */
+export function renderQueriesMarkdown(): string {
+  return namedQueries('kore_qa_archive', 'contacts')
+    .map((q, i) => `### ${i + 1}. ${q.name}\n\n${q.description}\n\n\`\`\`sql\n${q.sql}\n\`\`\`\n`)
+    .join('\n');
+}
+
+/** The text with the columns table replaced by the schema's rendering. */
+export function replaceColumnsTable(text: string): string {
+  return replaceBetween(text, 'columns', renderColumnsMarkdown());
+}
+
+/** The text with both generated sections (columns, saved queries) brought up to date. */
+export function replaceGenerated(text: string): string {
+  return replaceBetween(replaceColumnsTable(text), 'queries', renderQueriesMarkdown());
 }

@@ -28,6 +28,22 @@ export class SecretFormatError extends ArchiveError {
   override readonly name: string = 'SecretFormatError';
 }
 
+/**
+ * The Kore connection secret could not be read from Secrets Manager. The message names the secret id, the
+ * AWS error code and message (or what kept the request from AWS) and the fix; never a value.
+ */
+export class SecretReadError extends ArchiveError {
+  override readonly name: string = 'SecretReadError';
+  constructor(
+    message: string,
+    /** True when the cause is the caller's set-up (region, credentials, access, a wrong id), not an outage. */
+    readonly configuration: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** A manual or scheduled invocation event that cannot be understood. Raised before anything is fetched. */
 export class EventValidationError extends ArchiveError {
   override readonly name: string = 'EventValidationError';

@@ -13,8 +13,11 @@ export const METRICS = Object.freeze({
   hoursBehind: 'HoursBehind',
   recordProblems: 'RecordProblems',
   windowFailures: 'WindowFailures',
+  /** Every request sent to the Kore API (pages, verification passes, retries): the budget's spending. */
   requestsSpent: 'RequestsSpent',
+  /** Stream-hours that failed too often and wait for their daily retry (the ledger's quarantine). */
   windowsQuarantined: 'WindowsQuarantined',
+  /** Refreshes whose due time has passed without being done. */
   refreshesOverdue: 'RefreshesOverdue',
   unexpectedOutsideWindow: 'UnexpectedOutsideWindow',
   windowsSliced: 'WindowsSliced',

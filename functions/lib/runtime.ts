@@ -19,6 +19,7 @@ import type { SyncConfig } from './config';
 import { KoreClient } from './kore/client';
 import { parseKoreSecret } from './kore/secret';
 import { METRICS } from './metric-names';
+import { backlogOf, HISTORY_ADVICE } from './sync/backlog';
 import type { SyncRequest } from './sync/events';
 import { runSync, type LogSink, type MetricSink, type SyncSummary, type WindowOutcome } from './sync/sync';
 
@@ -27,6 +28,10 @@ export interface RunOptions {
   /** Milliseconds left before the invocation is cut off. */
   readonly remainingMs: () => number;
   readonly onWindow?: (outcome: WindowOutcome) => void;
+  /** Called for each page of contacts received (progress display inside an hour). */
+  readonly onPage?: (page: { readonly streamId: string; readonly records: number }) => void;
+  /** Called before each retry of an API request. */
+  readonly onRetry?: (retry: { readonly reason: string; readonly attempt: number; readonly delayMs: number }) => void;
 }
 
 /** Long-lived clients, built once per process (Lambda cold start or CLI start). */
@@ -98,6 +103,19 @@ function logSink(logger: Logger): LogSink {
     warn: (message, extra) => logger.warn(message, { ...extra }),
     error: (message, extra) => logger.error(message, { ...extra }),
   };
+}
+
+/** Says, in the run's log, how far behind a scheduled run left each stream and how history will arrive. */
+function logBacklog(summary: SyncSummary, config: SyncConfig, logger: Logger): SyncSummary {
+  const streams = backlogOf(summary, config.maxCatchUpHours);
+  if (streams.length > 0) {
+    logger.warn('the archive is behind; the hourly runs catch up at most maxCatchUpHours per stream per run', {
+      maxCatchUpHours: config.maxCatchUpHours,
+      streams,
+      advice: HISTORY_ADVICE,
+    });
+  }
+  return summary;
 }
 
 /**
@@ -210,10 +228,16 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
         rateLimitRpm: config.rateLimitRpm,
         requestTimeoutMs: config.requestTimeoutMs,
         maxAttempts: config.maxAttempts,
-        observer: { retry: () => metrics.count(METRICS.retries, 1) },
+        observer: {
+          retry: (info) => {
+            metrics.count(METRICS.retries, 1);
+            options.onRetry?.(info);
+          },
+          page: (info) => options.onPage?.(info),
+        },
       });
       try {
-        return await runSync(request, { ...common, source: client });
+        return await runSync(request, { ...common, source: client }).then((summary) => logBacklog(summary, config, logger));
       } finally {
         await client.close();
         metrics.publish();

@@ -23,9 +23,15 @@ export interface ArchiveTableProps {
   readonly tableName: string;
   /** Values of the `stream_id` partition key. */
   readonly streamIds: readonly string[];
-  /** First `dt` partition (`YYYY-MM-DD`); projection runs from here to today. */
-  readonly firstDate: string;
+  /**
+   * First `dt` partition (`YYYY-MM-DD`); projection runs from here to today. Undefined (no archiveStart):
+   * {@link PROJECTION_FALLBACK_START} (five years back), so backfilled history is visible too.
+   */
+  readonly firstDate: string | undefined;
 }
+
+/** Start of the `dt` projection when no archiveStart is configured: history arrives by backfill, up to this old. */
+export const PROJECTION_FALLBACK_START = 'NOW-5YEARS';
 
 function glueColumn(column: ColumnDef): glue.CfnTable.ColumnProperty {
   return { name: column.name, type: column.type, comment: column.comment.slice(0, MAX_COMMENT) };
@@ -43,7 +49,7 @@ function projectionOf(key: string, props: ArchiveTableProps): Record<string, str
       return {
         'projection.dt.type': 'date',
         'projection.dt.format': 'yyyy-MM-dd',
-        'projection.dt.range': `${props.firstDate},NOW`,
+        'projection.dt.range': `${props.firstDate ?? PROJECTION_FALLBACK_START},NOW`,
         'projection.dt.interval': '1',
         'projection.dt.interval.unit': 'DAYS',
       };

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ENV, loadConfig } from '../../functions/lib/config';
+import { backlogWarning } from '../../infra/first-deploy';
 import { ConfigError } from '../../functions/lib/errors';
 import { CONTEXT_KEY, loadInfraConfig, parseInfraConfig } from '../../infra/config';
 import { exampleConfig } from './support/synth';
@@ -34,8 +35,8 @@ describe('infra configuration: the example in cdk.json', () => {
       refreshLagHours: [24],
       pageSize: 100,
       rateLimitRpm: 60,
-      archiveStart: '2026-01-01T00',
-      archiveStartDate: '2026-01-01',
+      archiveStart: undefined,
+      archiveStartDate: undefined,
       prefix: 'kore-qa',
       logRetentionDays: 90,
       alarmEmail: undefined,
@@ -70,7 +71,6 @@ describe('infra configuration: the example in cdk.json', () => {
       [ENV.streamIds]: 'a,b.c',
       [ENV.pageSize]: '100',
       [ENV.rateLimitRpm]: '60',
-      [ENV.archiveStart]: '2026-01-01T00',
       [ENV.pagingMode]: 'offset',
       [ENV.includeBelowThreshold]: 'false',
       [ENV.maxCatchUpHours]: '48',
@@ -149,6 +149,34 @@ describe('infra configuration: refreshLagHours', () => {
   });
 });
 
+describe('infra configuration: the first deploy', () => {
+  it('starts at the first run by default: no ARCHIVE_START, so no catch-up of months', () => {
+    for (const archiveStart of [null, undefined]) {
+      const config = parseWith({ archiveStart });
+      expect(config.archiveStart).toBeUndefined();
+      expect(config.functionSettings[ENV.archiveStart]).toBeUndefined();
+    }
+  });
+
+  it('passes an explicit archiveStart to the function and to the projection start', () => {
+    const config = parseWith({ archiveStart: '2026-10-01T00' });
+    expect(config.functionSettings[ENV.archiveStart]).toBe('2026-10-01T00');
+    expect(config.archiveStartDate).toBe('2026-10-01');
+  });
+
+  it('warns when archiveStart implies days of hourly catch-up, and says how to avoid it', () => {
+    const now = new Date('2026-11-21T10:30:00Z');
+    expect(backlogWarning(undefined, {}, now)).toBeUndefined();
+    expect(backlogWarning('2026-11-20T00', {}, now)).toBeUndefined();
+    expect(backlogWarning('2026-01-01T00', {}, now)).toBe(
+      'kore-qa-archive.archiveStart 2026-01-01T00 is 7786 hours ago: the hourly runs will catch up at most 24 hours per stream per run, ' +
+        'about 325 runs (14 days) with the hours-behind alarm up meanwhile. To start from now instead, set archiveStart to null and ' +
+        'archive history with the backfill command (docs/operations.md).',
+    );
+    expect(backlogWarning('2026-11-01T00', { [ENV.maxCatchUpHours]: '100' }, now)).toContain('at most 100 hours per stream per run, about 5 runs');
+  });
+});
+
 describe('infra configuration: errors name the context key', () => {
   it.each([
     [{ scheduleMinute: 60 }, 'kore-qa-archive.scheduleMinute', 'must be an integer from 0 to 59'],
@@ -158,7 +186,7 @@ describe('infra configuration: errors name the context key', () => {
     [{ rateLimitRpm: 10_000 }, 'kore-qa-archive.rateLimitRpm', 'must be an integer from 1 to 6000'],
     [{ streamIds: [] }, 'kore-qa-archive.streamIds', 'at least one stream id'],
     [{ streamIds: undefined }, 'kore-qa-archive.streamIds', 'must be a list of stream ids'],
-    [{ archiveStart: undefined }, 'kore-qa-archive.archiveStart', 'must be an hour in UTC'],
+    [{ archiveStart: 'yesterday' }, 'kore-qa-archive.archiveStart', 'must be an hour in UTC like 2026-01-01T00, or null'],
     [{ archiveStart: '2026-02-30T00' }, 'kore-qa-archive.archiveStart', 'must be an hour in UTC'],
     [{ logRetentionDays: 100 }, 'kore-qa-archive.logRetentionDays', 'must be one of'],
     [{ alarmEmail: 'not-an-address' }, 'kore-qa-archive.alarmEmail', 'must be an e-mail address'],

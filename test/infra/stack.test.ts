@@ -244,7 +244,6 @@ describe('sync function', () => {
       [ENV.streamIds]: 'st-example-1',
       [ENV.pageSize]: '100',
       [ENV.rateLimitRpm]: '60',
-      [ENV.archiveStart]: '2026-01-01T00',
       [ENV.refreshLagHours]: '24',
     });
     // The function's own loader accepts this environment (references replaced by sample values).
@@ -253,7 +252,8 @@ describe('sync function', () => {
     );
     const config = loadConfig(resolved);
     expect(config.streamIds).toEqual(['st-example-1']);
-    expect(config.archiveStart?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    // No archiveStart in the example: the function starts at the hour before its first run.
+    expect(config.archiveStart).toBeUndefined();
     expect(config.refreshLagHours).toEqual([24]);
   });
 
@@ -419,7 +419,8 @@ describe('Glue table and Athena', () => {
           'projection.stream_id.values': 'st-example-1',
           'projection.dt.type': 'date',
           'projection.dt.format': 'yyyy-MM-dd',
-          'projection.dt.range': '2026-01-01,NOW',
+          // No archiveStart: five years back, so backfilled history is visible too.
+          'projection.dt.range': 'NOW-5YEARS,NOW',
           'projection.hour.type': 'integer',
           'projection.hour.range': '0,23',
           'projection.hour.digits': '2',

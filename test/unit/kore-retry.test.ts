@@ -14,6 +14,9 @@ const policy: RetryPolicy = { maxAttempts: 5, maxElapsedMs: 60_000, baseDelayMs:
 const PATH = '/qualityai/api/v1/public/qualitymanagement/app/st-1/rawdata';
 const status = (code: number, retryAfter?: string) => new KoreTransientStatusError('POST', PATH, code, 'busy', retryAfter);
 const coded = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
+/** The error Node's resolver gives for a name that does not resolve (same fields as `dns.lookup`'s). */
+const dnsFailure = (code = 'ENOTFOUND', hostname = 'kore.example.invalid') =>
+  Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, errno: -3008, syscall: 'getaddrinfo', hostname });
 
 describe('backoffDelayMs (full jitter)', () => {
   it('stays within [0, min(max, base * 2^(retry-1))) for every random value', () => {
@@ -92,6 +95,12 @@ describe('classifyFailure', () => {
     }
     // A code deeper in the cause chain counts too (fetch-style wrapping).
     expect(classifyFailure(new TypeError('fetch failed', { cause: coded('ECONNRESET') }), now).retryable).toBe(true);
+  });
+
+  it('retries a host name that does not resolve like a refused connection (ENOTFOUND, EAI_AGAIN)', () => {
+    for (const code of ['ENOTFOUND', 'EAI_AGAIN']) {
+      expect(classifyFailure(dnsFailure(code), now)).toEqual({ retryable: true, reason: 'dns' });
+    }
   });
 
   it('fails at once on other 4xx, auth errors, aborts and anything unknown', () => {
@@ -306,5 +315,21 @@ describe('withRetry', () => {
     const { fn, calls } = script<string>('x');
     await expect(withRetry(fn, { policy, operation: 'op', signal: controller.signal })).rejects.toThrow('stop');
     expect(calls).toEqual([]);
+  });
+
+  it('after the last attempt, names the host that did not resolve and the fix', async () => {
+    const delays: number[] = [];
+    const error = await withRetry(
+      async () => {
+        throw dnsFailure();
+      },
+      { policy: { ...policy, maxAttempts: 3 }, operation: `POST ${PATH}`, sleep: async (ms) => void delays.push(ms), random: () => 0 },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryExhaustedError);
+    expect((error as RetryExhaustedError).attempts).toBe(3);
+    expect(delays).toHaveLength(2);
+    expect((error as Error).message).toMatch(
+      /gave up after 3 attempts .*last failure: dns \(ENOTFOUND: the host name kore\.example\.invalid does not resolve; check "host" in the connection secret\)$/,
+    );
   });
 });

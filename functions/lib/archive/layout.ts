@@ -13,6 +13,8 @@ export const LAYOUT = Object.freeze({
   contacts: 'contacts',
   staging: '_staging',
   state: '_state',
+  ledger: '_ledger',
+  leases: '_leases',
   athenaResults: '_athena-results',
   manifestName: '_manifest.json',
 });

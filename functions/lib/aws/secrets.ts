@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ArchiveError } from '../errors';
+import { SecretReadError } from '../errors';
+import { describeAwsError } from './aws-error';
 
 /** Reads a secret's string value. */
 export type SecretReader = (secretId: string) => Promise<string>;
@@ -15,12 +16,19 @@ export function secretsManagerReader(client: SecretsManagerClient): SecretReader
       const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
       value = out.SecretString;
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'UnknownError';
-      throw new ArchiveError(`could not read secret ${secretId} from Secrets Manager (${name})`, { cause: error });
+      const failure = describeAwsError(error, {
+        service: 'Secrets Manager',
+        endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+        notFoundFix: 'check KORE_SECRET_ID (the stack output SecretArn) and AWS_REGION',
+      });
+      throw new SecretReadError(`could not read secret ${secretId}: ${failure.cause}; ${failure.fix}`, failure.configuration, {
+        cause: error,
+      });
     }
     if (value === undefined || value.trim() === '') {
-      throw new ArchiveError(
-        `secret ${secretId} has no string value yet: put the Kore connection JSON into it (see README, "Put the secret")`,
+      throw new SecretReadError(
+        `secret ${secretId} has no string value yet: put the Kore connection JSON into it (see docs/operations.md, "Put the secret")`,
+        true,
       );
     }
     return value;

@@ -101,8 +101,12 @@ const CONNECTION_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ENETDOWN',
-  'EAI_AGAIN',
 ]);
+/**
+ * The host name did not resolve. Retried like a refused connection: a resolver hiccup or a DNS change in
+ * flight heals in seconds, and a wrong host fails the same way on every attempt, then names the host.
+ */
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);
 
 function codesOf(error: unknown): string[] {
   const codes: string[] = [];
@@ -133,6 +137,7 @@ export function classifyFailure(error: unknown, nowMs: number): FailureKind {
     return { retryable: false, reason: 'aborted' };
   }
   if (codes.some((c) => TIMEOUT_CODES.has(c))) return { retryable: true, reason: 'timeout' };
+  if (codes.some((c) => DNS_CODES.has(c))) return { retryable: true, reason: 'dns' };
   if (codes.some((c) => CONNECTION_CODES.has(c) || /^HPE_/.test(c))) return { retryable: true, reason: 'connection' };
   return { retryable: false, reason: 'unexpected' };
 }
@@ -211,9 +216,27 @@ function seconds(ms: number, round: 'up' | 'down' = 'down'): string {
   return String(tenths / 10);
 }
 
-/** A safe one-line description of a failure: our own errors are built to be logged; others show only their code. */
+/** The host name a DNS failure carries (Node sets `hostname` on getaddrinfo errors), anywhere in the cause chain. */
+function hostnameOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth += 1) {
+    const hostname = (current as { hostname?: unknown }).hostname;
+    if (typeof hostname === 'string' && hostname !== '') return hostname;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A safe one-line description of a failure: our own errors are built to be logged; others show only their code
+ * (and, for DNS, the host name, which is configuration, not a secret).
+ */
 function describe(kind: FailureKind, error: unknown): string {
   if (error instanceof KoreApiError || error instanceof KoreResponseError) return `${kind.reason} (${error.message})`;
   const code = codesOf(error)[0];
+  if (kind.reason === 'dns') {
+    const host = hostnameOf(error);
+    return `dns (${code ?? 'lookup failed'}: the host name ${host ?? 'of the Kore API'} does not resolve; check "host" in the connection secret)`;
+  }
   return code === undefined ? kind.reason : `${kind.reason} (${code})`;
 }

@@ -10,10 +10,10 @@
  * {prefix}/_leases/stream_id={id}.json                   who works on the stream now, until when
  * ```
  */
-import { utcDate } from '../archive/layout';
+import { LAYOUT, utcDate } from '../archive/layout';
 
-/** Folder names under the archive prefix. */
-export const LEDGER_LAYOUT = Object.freeze({ ledger: '_ledger', leases: '_leases' });
+/** Folder names under the archive prefix (from the archive's LAYOUT, which the IAM grants are derived from). */
+export const LEDGER_LAYOUT = Object.freeze({ ledger: LAYOUT.ledger, leases: LAYOUT.leases });
 
 /** The folder of one stream's ledger objects, with a trailing slash. */
 export function ledgerStreamPrefix(prefix: string, streamId: string): string {
