@@ -1,5 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { z } from 'zod';
+import { PLAN_DEFAULTS } from '../functions/lib/ledger/planner';
 import { ENV, loadConfig, parseHour } from '../functions/lib/config';
 import { ConfigError } from '../functions/lib/errors';
 import { utcDate } from '../functions/lib/archive/layout';
@@ -22,7 +23,7 @@ const MIN_DAYS_BEFORE_IA = 30;
 const MAX_REFRESH_LAG_HOURS = 24 * 31;
 
 /** Default refresh lags: re-archive each hour once more a day later. */
-const DEFAULT_REFRESH_LAG_HOURS: readonly number[] = [24];
+const DEFAULT_REFRESH_LAG_HOURS: readonly number[] = PLAN_DEFAULTS.refreshLagHours;
 
 /** Lifecycle of the archive bucket, in days. */
 export interface LifecycleConfig {
@@ -61,7 +62,7 @@ export interface ArchiveInfraConfig {
   /**
    * Scheduled runs also re-archive the hour that lies each of these many hours before the hour they
    * archive, so contacts, evaluations and audits that reach the Kore API late replace the early snapshot.
-   * Whole hours from 1 to 744, each at most once; empty = no refresh. Default `[24]`.
+   * Whole hours from 1 to 744, each at most once; empty = no refresh. Default `[3, 24, 168]` (the ledger's tiers).
    */
   readonly refreshLagHours: readonly number[];
   /**

@@ -40,6 +40,8 @@ describe('bindArchiveBucket', () => {
     expect(flat.sort()).toEqual(
       [
         'arn:<AWS::Partition>:s3:::archive',
+        'arn:<AWS::Partition>:s3:::archive/team/qa/_leases/*',
+        'arn:<AWS::Partition>:s3:::archive/team/qa/_ledger/*',
         'arn:<AWS::Partition>:s3:::archive/team/qa/_state/*',
         'arn:<AWS::Partition>:s3:::archive/team/qa/contacts/*',
       ].sort(),
@@ -58,7 +60,10 @@ describe('bindArchiveBucket', () => {
     expect(byResource).toEqual({
       // Each version uploaded to its key (multipart, hence Abort), read back to merge a refresh, older parts deleted.
       'arn:<AWS::Partition>:s3:::archive/team/qa/contacts/*': ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
-      'arn:<AWS::Partition>:s3:::archive/team/qa/_state/*': ['s3:GetObject', 's3:PutObject'],
+      // Read once per stream to migrate it to the ledger.
+      'arn:<AWS::Partition>:s3:::archive/team/qa/_state/*': ['s3:GetObject'],
+      'arn:<AWS::Partition>:s3:::archive/team/qa/_ledger/*': ['s3:GetObject', 's3:PutObject'],
+      'arn:<AWS::Partition>:s3:::archive/team/qa/_leases/*': ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
       'arn:<AWS::Partition>:s3:::archive': ['s3:ListBucket'],
     });
     for (const area of ARCHIVE_AREAS) {

@@ -32,7 +32,7 @@ describe('infra configuration: the example in cdk.json', () => {
     expect(config).toMatchObject({
       streamIds: ['st-example-1'],
       scheduleMinute: 5,
-      refreshLagHours: [24],
+      refreshLagHours: [3, 24, 168],
       pageSize: 100,
       rateLimitRpm: 60,
       archiveStart: undefined,
@@ -54,7 +54,7 @@ describe('infra configuration: the example in cdk.json', () => {
       pageSize: 100,
       prefix: 'kore-qa',
       archiveStartDate: '2026-03-04',
-      refreshLagHours: [24],
+      refreshLagHours: [3, 24, 168],
       lifecycle: { infrequentAccessAfterDays: 30, glacierIrAfterDays: 180, stagingExpirationDays: 1 },
     });
   });
@@ -91,20 +91,20 @@ describe('infra configuration: refreshLagHours', () => {
     return loadConfig({ ...settings, [ENV.bucket]: 'b', [ENV.secretId]: 's' });
   }
 
-  it('defaults to [24], also when null ("not set"), and reaches the function as ARCHIVE_REFRESH_LAG_HOURS', () => {
+  it('defaults to the ledger tiers [3, 24, 168], also when null ("not set"), and reaches the function as ARCHIVE_REFRESH_LAG_HOURS', () => {
     expect(ENV.refreshLagHours).toBe('ARCHIVE_REFRESH_LAG_HOURS');
     for (const config of [parseWith({ refreshLagHours: undefined }), parseWith({ refreshLagHours: null })]) {
-      expect(config.refreshLagHours).toEqual([24]);
-      expect(config.functionSettings[ENV.refreshLagHours]).toBe('24');
-      expect(functionConfig(config.functionSettings).refreshLagHours).toEqual([24]);
+      expect(config.refreshLagHours).toEqual([3, 24, 168]);
+      expect(config.functionSettings[ENV.refreshLagHours]).toBe('3,24,168');
+      expect(functionConfig(config.functionSettings).refreshLagHours).toEqual([3, 24, 168]);
     }
     expect(Object.isFrozen(parseWith({}).refreshLagHours)).toBe(true);
   });
 
-  it('is turned off by [], which leaves the variable out (the function then refreshes nothing)', () => {
+  it('is turned off by [], which the function reads as "none" (unset would mean its default tiers)', () => {
     const config = parseWith({ refreshLagHours: [] });
     expect(config.refreshLagHours).toEqual([]);
-    expect(Object.keys(config.functionSettings)).not.toContain(ENV.refreshLagHours);
+    expect(config.functionSettings[ENV.refreshLagHours]).toBe('none');
     expect(functionConfig(config.functionSettings).refreshLagHours).toEqual([]);
   });
 
@@ -137,7 +137,7 @@ describe('infra configuration: refreshLagHours', () => {
     [' 24 , 48 ', [24, 48]],
     ['[6,24]', [6, 24]],
     ['[]', []],
-    ['null', [24]],
+    ['null', [3, 24, 168]],
   ])('-c kore-qa-archive.refreshLagHours=%s gives %j', (text, hours) => {
     expect(parseWith({}, { 'kore-qa-archive.refreshLagHours': text }).refreshLagHours).toEqual(hours);
   });

@@ -244,7 +244,7 @@ describe('sync function', () => {
       [ENV.streamIds]: 'st-example-1',
       [ENV.pageSize]: '100',
       [ENV.rateLimitRpm]: '60',
-      [ENV.refreshLagHours]: '24',
+      [ENV.refreshLagHours]: '3,24,168',
     });
     // The function's own loader accepts this environment (references replaced by sample values).
     const resolved = Object.fromEntries(
@@ -254,7 +254,7 @@ describe('sync function', () => {
     expect(config.streamIds).toEqual(['st-example-1']);
     // No archiveStart in the example: the function starts at the hour before its first run.
     expect(config.archiveStart).toBeUndefined();
-    expect(config.refreshLagHours).toEqual([24]);
+    expect(config.refreshLagHours).toEqual([3, 24, 168]);
   });
 
   it('has a role with no managed policies that writes only its own log group', () => {
@@ -272,17 +272,16 @@ describe('sync function', () => {
   it('has per-area object grants under the archive prefix and lists only inside it', () => {
     const bucketId = archiveBucket(template).logicalId;
     const s3Statements = allowStatements(template).filter((s) => asArray(s.Action as string).some((a) => a.startsWith('s3:')));
-    expect(s3Statements).toHaveLength(3);
+    expect(s3Statements).toHaveLength(5);
     expect(s3Statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
           Resource: objectsArn(bucketId, LAYOUT.contacts),
         }),
-        expect.objectContaining({
-          Action: ['s3:GetObject', 's3:PutObject'],
-          Resource: objectsArn(bucketId, LAYOUT.state),
-        }),
+        expect.objectContaining({ Action: 's3:GetObject', Resource: objectsArn(bucketId, LAYOUT.state) }),
+        expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'], Resource: objectsArn(bucketId, LAYOUT.ledger) }),
+        expect.objectContaining({ Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: objectsArn(bucketId, LAYOUT.leases) }),
         expect.objectContaining({
           Action: 's3:ListBucket',
           Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] },
@@ -561,6 +560,8 @@ describe('cdk-nag (AWS Solutions)', () => {
     expect(ids).toEqual([
       // The drain state machine's log delivery and X-Ray actions (see drain-state-machine.test.ts).
       'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/_leases/*]`,
+      `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/_ledger/*]`,
       `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/_state/*]`,
       `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/contacts/*]`,
       'AwsSolutions-S1',
