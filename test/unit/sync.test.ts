@@ -181,7 +181,7 @@ describe('runSync with the window ledger', () => {
 
   it('running out of time is not a failure: the work stays due, workRemains says so, and a later run does it', async () => {
     const w = world({ archiveStart: d('2026-11-20T08:00Z') });
-    const first = await runSync(scheduled(w), { ...w.deps, remainingMs: shrinking(w, 400_000, 150_000) });
+    const first = await runSync(scheduled(w), { ...w.deps, remainingMs: shrinking(w, 350_000, 160_000) });
     expect(first.windows.map((o) => o.status)).toEqual(['archived', 'archived', 'deferred', 'deferred']);
     expect(first).toMatchObject({ workRemains: true, failed: 0 });
     const second = await runSync(scheduled(w), w.deps);
@@ -194,7 +194,7 @@ describe('runSync with the window ledger', () => {
     await runSync(scheduled(w), w.deps);
     // Archived at 12:05, hour 08's 3-hour tier (due 12:00) was already satisfied; at 14:05 those of 09 and 10 are due.
     w.clock = d('2026-11-20T14:05:00Z');
-    const tight = await runSync(scheduled(w), { ...w.deps, remainingMs: shrinking(w, 250_000, 100_000) });
+    const tight = await runSync(scheduled(w), { ...w.deps, remainingMs: shrinking(w, 150_000, 130_000) });
     expect(tight.windows.filter((o) => o.status === 'archived').map((o) => o.hour)).toEqual(['2026-11-20T12']);
     expect(tight.workRemains).toBe(true);
     const later = await runSync(scheduled(w), w.deps);
@@ -235,7 +235,7 @@ describe('runSync with the window ledger', () => {
 
     const tight = await runSync(
       { kind: 'manual', hours: [d('2026-11-20T03:00Z'), d('2026-11-20T04:00Z'), d('2026-11-20T05:00Z')] },
-      { ...w.deps, remainingMs: shrinking(w, 250_000, 150_000) },
+      { ...w.deps, remainingMs: shrinking(w, 200_000, 180_000) },
     );
     expect(tight).toMatchObject({ workRemains: true, hoursMarked: 2 });
     expect(await entry(w, 'st-1', '2026-11-20T05')).toMatchObject({ status: 'pending', pending: 'backfill' });

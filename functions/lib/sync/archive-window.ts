@@ -225,6 +225,11 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
   } catch (error) {
     if (error instanceof KoreAuthError) throw error;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // Stopped by the invocation's deadline: nothing was written, and running out of time is not a failure.
+    if (signal.aborted) {
+      deps.log.warn('window stopped for the invocation deadline; it stays due', { streamId, hour: label, pages: progress.requests });
+      return { ...emptyOutcome(streamId, label, 'deferred'), pages: progress.requests };
+    }
     deps.log.error('window failed; it will be retried by the next run', { streamId, hour: label, error: message, pages: progress.requests });
     return { ...emptyOutcome(streamId, label, 'failed'), pages: progress.requests, error: message, cause: error };
   }

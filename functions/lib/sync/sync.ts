@@ -17,6 +17,7 @@ import {
   planWork,
   readStreamView,
   recordFailure,
+  recordProgress,
   recordSuccess,
   selectWork,
   settleStream,
@@ -89,17 +90,20 @@ export interface SyncDeps extends WindowDeps {
   readonly streamIds: readonly string[];
   /** The account's API budget, requests a minute: how much work fits in the time left. */
   readonly rateLimitRpm: number;
-  /** A window is not started with less time than this left (default 3 minutes). */
-  readonly minWindowBudgetMs?: number;
+  /** Time kept free beyond a window's estimated requests before starting it (default 30 s). */
+  readonly windowMarginMs?: number;
   /** Called after each window, for progress output. */
   readonly onWindow?: (outcome: WindowOutcome) => void;
 }
+
+/** Time kept free beyond a window's estimated requests: the write, and the clean-up of an aborted window. */
+const WINDOW_MARGIN_MS = 30_000;
 
 /** Archives what the request and the ledger say is due; see the module comment. */
 export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<SyncSummary> {
   // A scheduled run plans as of its event's time, so a delayed or retried invocation plans the same hours.
   const now = request.kind === 'scheduled' ? request.time : deps.now();
-  const minBudget = deps.minWindowBudgetMs ?? 180_000;
+  const margin = deps.windowMarginMs ?? WINDOW_MARGIN_MS;
   const streams = request.kind === 'backfill' && request.streams !== undefined ? request.streams : deps.streamIds;
   const unknown = streams.filter((s) => !deps.streamIds.includes(s));
   if (unknown.length > 0) throw new ArchiveError(`stream ${unknown[0]} is not in KORE_STREAM_IDS; only configured streams are archived`);
@@ -134,13 +138,14 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       const plan = request.kind === 'manual' ? manualPlan(views, request.hours, now) : planWork(views, deps.policy, now);
       const perRequestMs = 60_000 / deps.rateLimitRpm;
       const budget = {
-        remainingRequests: Math.floor(Math.max(0, deps.remainingMs() - minBudget / 2) / perRequestMs),
+        remainingRequests: Math.floor(Math.max(0, deps.remainingMs() - margin) / perRequestMs),
         invocationRequests: Math.floor(900_000 / perRequestMs),
       };
       const { start, deferred } = request.kind === 'manual' ? { start: plan, deferred: [] as WorkItem[] } : selectWork(plan, budget);
       const left: WorkItem[] = [...deferred];
       for (const [i, item] of start.entries()) {
-        if (deps.remainingMs() < minBudget) {
+        // A window starts only with time for its estimated requests at the account's rate, plus a margin.
+        if (deps.remainingMs() < item.estimatedRequests * perRequestMs + margin) {
           left.push(...start.slice(i));
           break;
         }
@@ -214,7 +219,9 @@ async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined,
   await lease?.renew();
   // Refused credentials (KoreAuthError) end the run from here: the hour stays due, no attempt is counted.
   const result = await archiveWindow(item.streamId, item.hour, deps);
-  if (result.status === 'archived') {
+  if (result.status === 'deferred') {
+    await deps.ledger.update(item.streamId, [item.hour], (e) => recordProgress(e, { ...change(item, deps, at), requests: result.pages, checkpoint: undefined }));
+  } else if (result.status === 'archived') {
     await deps.ledger.update(item.streamId, [item.hour], (e) =>
       recordSuccess(e, {
         ...change(item, deps, at),
