@@ -8,7 +8,9 @@
  * 2. **Slices.** Otherwise the window is read again as time slices small enough to come back in one page each:
  *    one page is one consistent answer, whatever the order. A slice whose answer does not fit one page
  *    (`hasMore`, or fewer records than its `totalResults`, e.g. a server that clamps the page size) is split
- *    and read again. A one-second slice that still does not fit is paged until a pass is clean.
+ *    and read again. A one-second slice that still does not fit is paged again until its passes, judged
+ *    together, prove it complete: one clean pass, every announced contact seen across passes with unchanged
+ *    totals (an unstable order), or the same answer twice in a row (a stable order with duplicates).
  *
  * Every record is deduplicated by its conversation id across the whole fetch, so overlapping slices and
  * repeated records are archived once. A contact that leaves or joins the window while it is read is picked
@@ -49,8 +51,8 @@ export interface ReadWindowOptions {
 const SECOND_MS = 1000;
 /** Slices aim at this share of a page, so a slice that grew a little since it was sized still fits. */
 const SLICE_FILL = 0.6;
-/** Passes over a one-second slice larger than a page before giving up. */
-const MAX_SECOND_PASSES = 3;
+/** Passes over a one-second slice larger than a page before giving up (an unstable order needs several). */
+const MAX_SECOND_PASSES = 5;
 
 /**
  * Reads every contact the API returns for `window`, yielding each page's new contacts as they arrive.
@@ -141,19 +143,32 @@ export async function* readWindow(
     yield* pageOneSecond(slice);
   }
 
-  /** A slice of at most one second that holds more than a page: paged until a pass shows no sign. */
+  /**
+   * A slice of at most one second that holds more than a page: it cannot be split, so it is paged until its passes,
+   * judged together, prove it complete. Each pass judged alone would fail forever under an unstable order
+   * (every pass repeats and misses some) or with a duplicated record (every pass repeats it).
+   */
   async function* pageOneSecond(slice: RequestRange): AsyncGenerator<ContactPage, void, undefined> {
+    const union = new Set<string>();
+    let previous: PassWatch | undefined;
     for (let attempt = 1; attempt <= MAX_SECOND_PASSES; attempt += 1) {
       const watch = new PassWatch(limit);
       for await (const envelope of plainPass(fetchPage, slice, options, signal)) {
         watch.add(envelope);
         yield toPage(envelope, false);
       }
+      for (const key of watch.keys) union.add(key);
       if (watch.signs().length === 0) return;
+      const steady = !watch.totalsChanged && previous !== undefined && previous.totals === watch.totals;
+      // Every contact the (unchanged) totals announce was seen, across passes: an unstable order, read enough times.
+      if (steady && union.size >= watch.maxTotal) return;
+      // The same records in the same order as the pass before: a consistent answer whose totals count a duplicate.
+      if (steady && previous?.sequence === watch.sequence) return;
+      previous = watch;
     }
     throw new PagingError(
       `stream ${options.streamId}, window ${window.start.toISOString()}: the second from ${slice.from.toISOString()} holds more ` +
-        `contacts than one page and changed on each of ${MAX_SECOND_PASSES} passes; nothing was archived, the window is retried later`,
+        `contacts than one page and its ${MAX_SECOND_PASSES} passes never agreed; nothing was archived, the window is retried later`,
     );
   }
 }
@@ -243,6 +258,8 @@ class PassWatch {
   #totals: string | undefined;
   #totalsChanged = false;
   #lastTotal = 0;
+  /** Every record's key in the order received, repeats included. */
+  readonly #order: string[] = [];
   maxTotal = 0;
 
   constructor(private readonly limit: number) {}
@@ -256,6 +273,7 @@ class PassWatch {
     if (page.hasMore && page.results.length < this.limit) this.#shortWithMore += 1;
     for (const contact of page.results) {
       const key = recordKey(contact);
+      this.#order.push(key);
       if (this.#keys.has(key)) this.#repeats += 1;
       else this.#keys.add(key);
     }
@@ -263,6 +281,25 @@ class PassWatch {
 
   get distinct(): number {
     return this.#keys.size;
+  }
+
+  /** The distinct keys of the pass. */
+  get keys(): ReadonlySet<string> {
+    return this.#keys;
+  }
+
+  /** `totalResults/totalPages` of the pass's first page. */
+  get totals(): string | undefined {
+    return this.#totals;
+  }
+
+  get totalsChanged(): boolean {
+    return this.#totalsChanged;
+  }
+
+  /** The keys in the order received, repeats included: two passes with the same sequence got the same answer. */
+  get sequence(): string {
+    return this.#order.join('\n');
   }
 
   /** Why this pass cannot be trusted; empty when it can. */
