@@ -13,7 +13,13 @@ export interface WindowWriter {
   write(
     ref: { readonly streamId: string; readonly window: TimeWindow; readonly runId: string },
     rows: AsyncIterable<readonly Readonly<Record<string, unknown>>[]>,
-    options: { readonly fetch: () => ManifestFetch | null; readonly startedAt: Date; readonly signal?: AbortSignal },
+    options: {
+      readonly fetch: () => ManifestFetch | null;
+      readonly startedAt: Date;
+      readonly signal?: AbortSignal;
+      /** Sees each contact kept from the previous version (returns its line unchanged, or undefined to remove it). */
+      readonly rewrite?: (stored: { readonly line: string; readonly row: Readonly<Record<string, unknown>> }) => string | undefined;
+    },
   ): Promise<Pick<Manifest, 'records' | 'object' | 'changes' | 'archiveCount'>>;
 }
 
@@ -272,7 +278,7 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
         unexpected += 1;
         deps.log.warn('contact kept although it started outside the hour: the API filtered on another time', { streamId, hour: label, conversationId });
       }
-      yield normalizeAll([...page.records, ...tracker.keepOrPass(page.nextWindow)], tracker);
+      yield normalizeAll([...tracker.own(page.records), ...tracker.keepOrPass(page.nextWindow)], tracker);
     }
     const missing = tracker.missingFromPrevious();
     if (missing.length > 0) {
@@ -297,7 +303,12 @@ async function archiveWindow(streamId: string, hour: Date, deps: SyncDeps): Prom
   });
 
   try {
-    const manifest = await deps.writer.write({ streamId, window, runId: deps.runId }, rows(), { fetch, startedAt, signal });
+    // Contacts kept from the previous version count for the boundary second too (see boundary.ts).
+    const rewrite = (stored: { readonly line: string; readonly row: Readonly<Record<string, unknown>> }): string => {
+      boundary?.noteRetained(stored.row);
+      return stored.line;
+    };
+    const manifest = await deps.writer.write({ streamId, window, runId: deps.runId }, rows(), { fetch, startedAt, signal, rewrite });
     deps.metrics.count(METRICS.pagesFetched, progress.requests);
     deps.metrics.count(METRICS.recordProblems, problems);
     deps.metrics.count(METRICS.unexpectedOutsideWindow, unexpected);
