@@ -326,6 +326,27 @@ describe('late contact in the boundary second (inclusive start bound, hours refr
     await archive(s, [next]);
     expect(diff(await archiveOf(h, s, H, 2), truthOf(h, s, H, 2))).toEqual([]);
     expect(truthOf(h, s, next, 1).has(String(late))).toBe(true);
+    const [first, second] = [await readPartition(h, s, H), await readPartition(h, s, next)];
+    expect(first.manifest?.fetch?.edge).toMatchObject({ keptHere: 1, keptHereIds: [late] });
+    expect(second.manifest?.fetch?.edge).toMatchObject({ leftToPrevious: 1 });
+  });
+});
+
+describe('boundary contact kept through refreshes (exclusive start bound, one refresh answered empty)', () => {
+  it('a contact the next hour only retains from its previous version is not kept a second time by the hour before', async () => {
+    h.sim.setBehaviour({ startBound: 'exclusive' });
+    const s = 'st-retained-edge';
+    const next = nextHourIso(H);
+    await archive(s, [H, next]);
+    expect((await readPartition(h, s, next)).manifest?.fetch?.edge.recovered).toBe(1);
+    // H's refresh is answered empty: it retains its contacts, and its manifest no longer lists the boundary contact.
+    h.sim.injectWindow(s, hourOf(H), hourOf(next), { kind: 'empty' });
+    await archive(s, [H]);
+    // H+1's refresh neither returns it (exclusive bound) nor recovers it: it only retains it.
+    await archive(s, [next]);
+    await archive(s, [H]);
+    const expected = h.sim.truthText(s, new Date(hourOf(H).getTime() + 1), hourOf(nextHourIso(H, 2)), { includeBelowThreshold: true });
+    expect(diff(await archiveOf(h, s, H, 2), expected)).toEqual([]);
   });
 });
 
