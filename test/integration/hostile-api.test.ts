@@ -22,6 +22,9 @@ import {
 } from '../support/archive-check';
 
 const PAGE_SIZE = 5;
+/** The order-dependent faults run under both ways of advancing through pages. */
+const PAGING_MODES = ['page', 'offset'] as const;
+let pagingMode: (typeof PAGING_MODES)[number] = 'page';
 const H = '2026-11-20T10';
 
 let h: Harness;
@@ -41,7 +44,7 @@ afterEach(() => {
 
 /** Archives `hours` of `stream` with one manual run (a re-run of an archived hour is a refresh: it merges). */
 function archive(stream: string, hours: readonly string[], extra: Record<string, string> = {}): ReturnType<typeof runHandler> {
-  return runHandler(h, { hours }, { KORE_STREAM_IDS: stream, KORE_PAGE_SIZE: String(PAGE_SIZE), ...extra });
+  return runHandler(h, { hours }, { KORE_STREAM_IDS: stream, KORE_PAGE_SIZE: String(PAGE_SIZE), KORE_PAGING_MODE: pagingMode, ...extra });
 }
 
 /**
@@ -156,84 +159,95 @@ describe('exclusive start bound (startBound: exclusive)', () => {
   });
 });
 
-describe('unstable order (order: shuffled)', () => {
-  it('a different order on every request: complete within three runs, read as slices', async () => {
-    h.sim.setBehaviour({ order: 'shuffled' });
-    const s = 'st-shuffled';
-    const runs = await archiveWithin(s, H, 3);
-    expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-    expect(runs).toBeLessThanOrEqual(3);
-  });
-});
+for (const mode of PAGING_MODES) {
+  describe(`paging by ${mode}`, () => {
+    beforeAll(() => {
+      pagingMode = mode;
+    });
+    afterAll(() => {
+      pagingMode = 'page';
+    });
 
-describe('result changing while paged (insert, delete, one out one in)', () => {
-  it('insert: contacts joining the window after the first page are archived by the same run', async () => {
-    const s = 'st-insert';
-    truthOf(h, s, H, 1);
-    h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'insert', count: 4, afterRequest: 1 });
-    await archive(s, [H]);
-    expect(h.sim.changes.filter((c) => c.streamId === s).flatMap((c) => c.added)).toHaveLength(4);
-    expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-    expect((await readPartition(h, s, H)).manifest?.fetch?.method).toBe('slices');
-  });
+    describe(`unstable order (order: shuffled)`, () => {
+      it('a different order on every request: complete within three runs, read as slices', async () => {
+        h.sim.setBehaviour({ order: 'shuffled' });
+        const s = `st-shuffled-${mode}`;
+        const runs = await archiveWithin(s, H, 3);
+        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+        expect(runs).toBeLessThanOrEqual(3);
+      });
+    });
 
-  it('delete: contacts leaving after they were served stay archived; none of the others is skipped', async () => {
-    const s = 'st-delete';
-    const before = truthOf(h, s, H, 1);
-    h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'delete', count: 2, afterRequest: 1 });
-    await archive(s, [H]);
-    const removed = h.sim.changes.filter((c) => c.streamId === s).flatMap((c) => c.removed);
-    expect(removed).toHaveLength(2);
-    const served = new Map(removed.map((id) => [id, String(before.get(id))]));
-    expect(diff(await archiveOf(h, s, H, 1), union(truthOf(h, s, H, 1), served))).toEqual([]);
-  });
+    describe(`result changing while paged (insert, delete, one out one in)`, () => {
+      it('insert: contacts joining the window after the first page are archived by the same run', async () => {
+        const s = `st-insert-${mode}`;
+        truthOf(h, s, H, 1);
+        h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'insert', count: 4, afterRequest: 1 });
+        await archive(s, [H]);
+        expect(h.sim.changes.filter((c) => c.streamId === s).flatMap((c) => c.added)).toHaveLength(4);
+        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+        expect((await readPartition(h, s, H)).manifest?.fetch?.method).toBe('slices');
+      });
 
-  it('one out one in (totals unchanged): a contact missed by the run is picked up by the next refresh of the hour', async () => {
-    const s = 'st-oneout';
-    const before = truthOf(h, s, H, 1);
-    h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'oneOutOneIn', afterRequest: 1 });
-    await archive(s, [H]);
-    const change = h.sim.changes.filter((c) => c.streamId === s);
-    expect(change.flatMap((c) => c.removed)).toHaveLength(1);
-    const served = new Map(change.flatMap((c) => c.removed).map((id) => [id, String(before.get(id))]));
-    const want = union(truthOf(h, s, H, 1), served);
-    // After the first run: nothing unknown, nothing twice, at most the one shifted contact missing.
-    const first = diff(await archiveOf(h, s, H, 1), want);
-    expect(first.filter((d) => !d.startsWith('missing ')), first.join()).toEqual([]);
-    expect(first.length).toBeLessThanOrEqual(1);
-    await archive(s, [H]);
-    expect(diff(await archiveOf(h, s, H, 1), want)).toEqual([]);
-    expect((await readPartition(h, s, H)).manifest?.changes.added).toBe(first.length);
-  });
-});
+      it('delete: contacts leaving after they were served stay archived; none of the others is skipped', async () => {
+        const s = `st-delete-${mode}`;
+        const before = truthOf(h, s, H, 1);
+        h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'delete', count: 2, afterRequest: 1 });
+        await archive(s, [H]);
+        const removed = h.sim.changes.filter((c) => c.streamId === s).flatMap((c) => c.removed);
+        expect(removed).toHaveLength(2);
+        const served = new Map(removed.map((id) => [id, String(before.get(id))]));
+        expect(diff(await archiveOf(h, s, H, 1), union(truthOf(h, s, H, 1), served))).toEqual([]);
+      });
 
-describe('duplicate records', () => {
-  it('a contact returned twice is archived once', async () => {
-    const s = 'st-dup';
-    truthOf(h, s, H, 1);
-    expect(h.sim.duplicateContacts(s, hourOf(H), hourOf(nextHourIso(H)), 3)).toHaveLength(3);
-    await archiveWithin(s, H, 1);
-    expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-    const { manifest } = await readPartition(h, s, H);
-    expect((manifest?.fetch?.skipped.repeated ?? 0) + (manifest?.duplicatesDropped ?? 0)).toBeGreaterThanOrEqual(3);
-  });
-});
+      it('one out one in (totals unchanged): a contact missed by the run is picked up by the next refresh of the hour', async () => {
+        const s = `st-oneout-${mode}`;
+        const before = truthOf(h, s, H, 1);
+        h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'oneOutOneIn', afterRequest: 1 });
+        await archive(s, [H]);
+        const change = h.sim.changes.filter((c) => c.streamId === s);
+        expect(change.flatMap((c) => c.removed)).toHaveLength(1);
+        const served = new Map(change.flatMap((c) => c.removed).map((id) => [id, String(before.get(id))]));
+        const want = union(truthOf(h, s, H, 1), served);
+        // After the first run: nothing unknown, nothing twice, at most the one shifted contact missing.
+        const first = diff(await archiveOf(h, s, H, 1), want);
+        expect(first.filter((d) => !d.startsWith('missing ')), first.join()).toEqual([]);
+        expect(first.length).toBeLessThanOrEqual(1);
+        await archive(s, [H]);
+        expect(diff(await archiveOf(h, s, H, 1), want)).toEqual([]);
+        expect((await readPartition(h, s, H)).manifest?.changes.added).toBe(first.length);
+      });
+    });
 
-describe('page size clamped by the server (pageClamp)', () => {
-  it("consistent (skipBy: 'served'): complete in one run", async () => {
-    h.sim.setBehaviour({ pageClamp: { max: 3, skipBy: 'served' } });
-    const s = 'st-clamp-served';
-    await archiveWithin(s, H, 1);
-    expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-  });
+    describe(`duplicate records`, () => {
+      it('a contact returned twice is archived once', async () => {
+        const s = `st-dup-${mode}`;
+        truthOf(h, s, H, 1);
+        expect(h.sim.duplicateContacts(s, hourOf(H), hourOf(nextHourIso(H)), 3)).toHaveLength(3);
+        await archiveWithin(s, H, 1);
+        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+        const { manifest } = await readPartition(h, s, H);
+        expect((manifest?.fetch?.skipped.repeated ?? 0) + (manifest?.duplicatesDropped ?? 0)).toBeGreaterThanOrEqual(3);
+      });
+    });
 
-  it("inconsistent (skipBy: 'requested', records between max and limit never served): complete within three runs", async () => {
-    h.sim.setBehaviour({ pageClamp: { max: 3, skipBy: 'requested' } });
-    const s = 'st-clamp-requested';
-    await archiveWithin(s, H, 3);
-    expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+    describe(`page size clamped by the server (pageClamp)`, () => {
+      it("consistent (skipBy: 'served'): complete in one run", async () => {
+        h.sim.setBehaviour({ pageClamp: { max: 3, skipBy: 'served' } });
+        const s = `st-clamp-served-${mode}`;
+        await archiveWithin(s, H, 1);
+        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+      });
+
+      it("inconsistent (skipBy: 'requested', records between max and limit never served): complete within three runs", async () => {
+        h.sim.setBehaviour({ pageClamp: { max: 3, skipBy: 'requested' } });
+        const s = `st-clamp-requested-${mode}`;
+        await archiveWithin(s, H, 3);
+        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+      });
+    });
   });
-});
+}
 
 describe('transient empty answer', () => {
   it('an hour first answered empty is completed by its refresh (scheduled run with ARCHIVE_REFRESH_LAG_HOURS)', async () => {
@@ -350,28 +364,39 @@ describe('boundary contact kept through refreshes (exclusive start bound, one re
   });
 });
 
-describe('more contacts in one second than a page holds', () => {
-  const dense = (s: string): string[] => {
-    truthOf(h, s, H, 1);
-    const at = new Date(hourOf(H).getTime() + 17 * 60_000);
-    return h.sim.addContacts(s, at, new Date(at.getTime() + 1000), 12);
-  };
+for (const mode of PAGING_MODES) {
+  describe(`paging by ${mode}`, () => {
+    beforeAll(() => {
+      pagingMode = mode;
+    });
+    afterAll(() => {
+      pagingMode = 'page';
+    });
 
-  it('with an unstable order: complete within three runs', async () => {
-    h.sim.setBehaviour({ order: 'shuffled' });
-    const s = 'st-dense-shuffled';
-    dense(s);
-    await archiveWithin(s, H, 3);
-    expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-  });
+    describe(`more contacts in one second than a page holds`, () => {
+      const dense = (s: string): string[] => {
+        truthOf(h, s, H, 1);
+        const at = new Date(hourOf(H).getTime() + 17 * 60_000);
+        return h.sim.addContacts(s, at, new Date(at.getTime() + 1000), 12);
+      };
 
-  it('with a duplicated record in that second: complete within three runs', async () => {
-    const s = 'st-dense-dup';
-    const ids = dense(s);
-    const at = new Date(hourOf(H).getTime() + 17 * 60_000);
-    expect(h.sim.duplicateContacts(s, at, new Date(at.getTime() + 1000), 1)).toHaveLength(1);
-    expect(ids).toHaveLength(12);
-    await archiveWithin(s, H, 3);
-    expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+      it('with an unstable order: complete within three runs', async () => {
+        h.sim.setBehaviour({ order: 'shuffled' });
+        const s = `st-dense-shuffled-${mode}`;
+        dense(s);
+        await archiveWithin(s, H, 3);
+        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+      });
+
+      it('with a duplicated record in that second: complete within three runs', async () => {
+        const s = `st-dense-dup-${mode}`;
+        const ids = dense(s);
+        const at = new Date(hourOf(H).getTime() + 17 * 60_000);
+        expect(h.sim.duplicateContacts(s, at, new Date(at.getTime() + 1000), 1)).toHaveLength(1);
+        expect(ids).toHaveLength(12);
+        await archiveWithin(s, H, 3);
+        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+      });
+    });
   });
-});
+}
