@@ -14,8 +14,10 @@ import {
   HOUR_MS,
   hourOf,
   nextHourIso,
+  quietly,
   readPartition,
   runHandler,
+  runWithMetrics,
   truthOf,
   union,
   type ArchivedRow,
@@ -86,7 +88,7 @@ describe('window filtered on the end time (windowField: end)', () => {
     h.sim.setBehaviour({ windowField: 'end' });
     const s = 'st-end';
     const hours = [H, nextHourIso(H), nextHourIso(H, 2)];
-    await archive(s, hours);
+    const { metrics } = await runWithMetrics(h, { hours }, { KORE_STREAM_IDS: s, KORE_PAGE_SIZE: String(PAGE_SIZE) });
     expect(diff(await archiveOf(h, s, H, 3), truthOf(h, s, H, 3))).toEqual([]);
     let outside = 0;
     for (const hour of hours) {
@@ -101,6 +103,7 @@ describe('window filtered on the end time (windowField: end)', () => {
     }
     // Calls that began in the previous hour and ended in this one: the case the old client dropped.
     expect(outside).toBeGreaterThan(0);
+    expect(metrics.UnexpectedOutsideWindow).toBe(outside);
   });
 
   it('a contact ending exactly on HH:00:00.000 is returned for both hours and kept in both (at least once, never lost)', async () => {
@@ -136,7 +139,8 @@ describe('exclusive start bound (startBound: exclusive)', () => {
     h.sim.setBehaviour({ startBound: 'exclusive' });
     const s = 'st-excl-up';
     await archive(s, [H]);
-    await archive(s, [next]);
+    const { metrics } = await runWithMetrics(h, { hours: [next] }, { KORE_STREAM_IDS: s, KORE_PAGE_SIZE: String(PAGE_SIZE) });
+    expect(metrics.BoundaryContactsRecovered).toBe(1);
     expect(diff(await archiveOf(h, s, H, 2), expected(s))).toEqual([]);
     const [first, second] = [await readPartition(h, s, H), await readPartition(h, s, next)];
     expect(first.manifest?.fetch?.edge.nextHour.map((c) => c.conversationId)).toEqual([edgeId(s)]);
@@ -175,6 +179,9 @@ for (const mode of PAGING_MODES) {
         const runs = await archiveWithin(s, H, 3);
         expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
         expect(runs).toBeLessThanOrEqual(3);
+        const { manifest } = await readPartition(h, s, H);
+        expect(manifest?.fetch?.method).toBe('slices');
+        expect(manifest?.fetch?.signs.length).toBeGreaterThan(0);
       });
     });
 
@@ -266,7 +273,8 @@ describe('transient empty answer', () => {
     await archive(s, [H]);
     const archived = await archiveOf(h, s, H, 1);
     h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'empty' });
-    await archive(s, [H]);
+    const { metrics } = await runWithMetrics(h, { hours: [H] }, { KORE_STREAM_IDS: s, KORE_PAGE_SIZE: String(PAGE_SIZE) });
+    expect(metrics.RefreshShrank).toBe(1);
     expect(diff(await archiveOf(h, s, H, 1), archived)).toEqual([]);
     expect(diff(archived, truthOf(h, s, H, 1))).toEqual([]);
     expect((await readPartition(h, s, H)).manifest).toMatchObject({
@@ -317,7 +325,7 @@ describe('credentials refused', () => {
     const env = { KORE_STREAM_IDS: streams, KORE_PAGE_SIZE: String(PAGE_SIZE), ARCHIVE_START: H };
     h.sim.inject({ kind: 'unauthorized' }, { times: 100 });
     const before = h.sim.requests.length;
-    const error = await runHandler(h, scheduledEvent(`${nextHourIso(H, 3)}:05:00Z`), env).catch((e: unknown) => e);
+    const error = await quietly(() => runHandler(h, scheduledEvent(`${nextHourIso(H, 3)}:05:00Z`), env)).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'KoreAuthError' });
     expect(h.sim.requests.length - before).toBe(2);
     expect(await h.s3.listKeys('kore-qa/contacts/stream_id=st-auth-')).toEqual([]);

@@ -139,6 +139,54 @@ export async function runHandler(h: Harness, event: unknown, extra: Record<strin
   }
 }
 
+/**
+ * Runs a handler run that is expected to fail, with stderr held back: Powertools warns there that a run which
+ * failed before counting anything has no metrics to publish. Shown anyway if `fn` throws something else.
+ */
+export async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const held: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: unknown) => held.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    return await fn();
+  } finally {
+    process.stderr.write = write;
+    const unexpected = held.filter((text) => !text.startsWith('No application metrics to publish'));
+    if (unexpected.length > 0) write(unexpected.join(''));
+  }
+}
+
+/**
+ * Runs the handler in-process with Powertools metrics on, and returns every metric it published (EMF lines on
+ * stdout), summed by name, with what the run returned or threw.
+ */
+export async function runWithMetrics(
+  h: Harness,
+  event: unknown,
+  extra: Record<string, string>,
+): Promise<{ metrics: Record<string, number>; outcome: SyncSummary | unknown }> {
+  const written: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: unknown) => written.push(String(chunk)) > 0) as typeof process.stdout.write;
+  let outcome: SyncSummary | unknown;
+  try {
+    outcome = await runHandler(h, event, { ...extra, POWERTOOLS_METRICS_DISABLED: 'false' }).catch((error: unknown) => error);
+  } finally {
+    process.stdout.write = write;
+  }
+  const metrics: Record<string, number> = {};
+  for (const line of written.join('').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const record = JSON.parse(line) as Record<string, unknown> & { _aws?: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
+    for (const { Name } of record._aws?.CloudWatchMetrics.flatMap((d) => d.Metrics) ?? []) {
+      const value = record[Name];
+      const values = Array.isArray(value) ? (value as number[]) : [Number(value)];
+      metrics[Name] = (metrics[Name] ?? 0) + values.reduce((a, b) => a + b, 0);
+    }
+  }
+  return { metrics, outcome };
+}
+
 /** Every object under `prefix`, to put back later with {@link restore}. */
 export async function snapshot(h: Harness, prefix: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
