@@ -408,3 +408,19 @@ for (const mode of PAGING_MODES) {
     });
   });
 }
+
+describe('a window that cannot complete (unstable order and a duplicate inside one second holding more than a page)', () => {
+  it('fails loudly and commits nothing: the archived version stays as it was', async () => {
+    const s = 'st-hopeless';
+    await archive(s, [H]);
+    const before = await readPartition(h, s, H);
+    const at = new Date(hourOf(H).getTime() + 23 * 60_000);
+    h.sim.addContacts(s, at, new Date(at.getTime() + 1000), 12);
+    h.sim.duplicateContacts(s, at, new Date(at.getTime() + 1000), 1);
+    h.sim.setBehaviour({ order: 'shuffled' });
+    const error = await quietly(() => archive(s, [H])).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/PagingError: .*the second from 2026-11-20T10:23:00.000Z holds more contacts than one page/);
+    const after = await readPartition(h, s, H);
+    expect([after.manifestText, after.etag]).toEqual([before.manifestText, before.etag]);
+  });
+});
