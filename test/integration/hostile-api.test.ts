@@ -70,6 +70,21 @@ async function archiveWithin(stream: string, hour: string, max: number): Promise
 const startMs = (row: ArchivedRow): number | undefined =>
   row.conversation_start_time === null ? undefined : Date.parse(`${row.conversation_start_time.replace(' ', 'T')}Z`);
 
+/** Declares `body`'s tests once per paging mode, inside a describe block that sets {@link pagingMode}. */
+function forEachPagingMode(body: (mode: (typeof PAGING_MODES)[number]) => void): void {
+  for (const mode of PAGING_MODES) {
+    describe(`paging by ${mode}`, () => {
+      beforeAll(() => {
+        pagingMode = mode;
+      });
+      afterAll(() => {
+        pagingMode = 'page';
+      });
+      body(mode);
+    });
+  }
+}
+
 /** The exact set one hour's request returns, minus the contacts it leaves to the next hour (start in the next hour's first second). */
 function requestTruth(stream: string, hour: string): Map<string, string> {
   const start = hourOf(hour);
@@ -163,98 +178,89 @@ describe('exclusive start bound (startBound: exclusive)', () => {
   });
 });
 
-for (const mode of PAGING_MODES) {
-  describe(`paging by ${mode}`, () => {
-    beforeAll(() => {
-      pagingMode = mode;
-    });
-    afterAll(() => {
-      pagingMode = 'page';
-    });
-
-    describe(`unstable order (order: shuffled)`, () => {
-      it('a different order on every request: complete within three runs, read as slices', async () => {
-        h.sim.setBehaviour({ order: 'shuffled' });
-        const s = `st-shuffled-${mode}`;
-        const runs = await archiveWithin(s, H, 3);
-        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-        expect(runs).toBeLessThanOrEqual(3);
-        const { manifest } = await readPartition(h, s, H);
-        expect(manifest?.fetch?.method).toBe('slices');
-        expect(manifest?.fetch?.signs.length).toBeGreaterThan(0);
-      });
-    });
-
-    describe(`result changing while paged (insert, delete, one out one in)`, () => {
-      it('insert: contacts joining the window after the first page are archived by the same run', async () => {
-        const s = `st-insert-${mode}`;
-        truthOf(h, s, H, 1);
-        h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'insert', count: 4, afterRequest: 1 });
-        await archive(s, [H]);
-        expect(h.sim.changes.filter((c) => c.streamId === s).flatMap((c) => c.added)).toHaveLength(4);
-        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-        expect((await readPartition(h, s, H)).manifest?.fetch?.method).toBe('slices');
-      });
-
-      it('delete: contacts leaving after they were served stay archived; none of the others is skipped', async () => {
-        const s = `st-delete-${mode}`;
-        const before = truthOf(h, s, H, 1);
-        h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'delete', count: 2, afterRequest: 1 });
-        await archive(s, [H]);
-        const removed = h.sim.changes.filter((c) => c.streamId === s).flatMap((c) => c.removed);
-        expect(removed).toHaveLength(2);
-        const served = new Map(removed.map((id) => [id, String(before.get(id))]));
-        expect(diff(await archiveOf(h, s, H, 1), union(truthOf(h, s, H, 1), served))).toEqual([]);
-      });
-
-      it('one out one in (totals unchanged): a contact missed by the run is picked up by the next refresh of the hour', async () => {
-        const s = `st-oneout-${mode}`;
-        const before = truthOf(h, s, H, 1);
-        h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'oneOutOneIn', afterRequest: 1 });
-        await archive(s, [H]);
-        const change = h.sim.changes.filter((c) => c.streamId === s);
-        expect(change.flatMap((c) => c.removed)).toHaveLength(1);
-        const served = new Map(change.flatMap((c) => c.removed).map((id) => [id, String(before.get(id))]));
-        const want = union(truthOf(h, s, H, 1), served);
-        // After the first run: nothing unknown, nothing twice, at most the one shifted contact missing.
-        const first = diff(await archiveOf(h, s, H, 1), want);
-        expect(first.filter((d) => !d.startsWith('missing ')), first.join()).toEqual([]);
-        expect(first.length).toBeLessThanOrEqual(1);
-        await archive(s, [H]);
-        expect(diff(await archiveOf(h, s, H, 1), want)).toEqual([]);
-        expect((await readPartition(h, s, H)).manifest?.changes.added).toBe(first.length);
-      });
-    });
-
-    describe(`duplicate records`, () => {
-      it('a contact returned twice is archived once', async () => {
-        const s = `st-dup-${mode}`;
-        truthOf(h, s, H, 1);
-        expect(h.sim.duplicateContacts(s, hourOf(H), hourOf(nextHourIso(H)), 3)).toHaveLength(3);
-        await archiveWithin(s, H, 1);
-        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-        const { manifest } = await readPartition(h, s, H);
-        expect((manifest?.fetch?.skipped.repeated ?? 0) + (manifest?.duplicatesDropped ?? 0)).toBeGreaterThanOrEqual(3);
-      });
-    });
-
-    describe(`page size clamped by the server (pageClamp)`, () => {
-      it("consistent (skipBy: 'served'): complete in one run", async () => {
-        h.sim.setBehaviour({ pageClamp: { max: 3, skipBy: 'served' } });
-        const s = `st-clamp-served-${mode}`;
-        await archiveWithin(s, H, 1);
-        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-      });
-
-      it("inconsistent (skipBy: 'requested', records between max and limit never served): complete within three runs", async () => {
-        h.sim.setBehaviour({ pageClamp: { max: 3, skipBy: 'requested' } });
-        const s = `st-clamp-requested-${mode}`;
-        await archiveWithin(s, H, 3);
-        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-      });
+forEachPagingMode((mode) => {
+  describe('unstable order (order: shuffled)', () => {
+    it('a different order on every request: complete within three runs, read as slices', async () => {
+      h.sim.setBehaviour({ order: 'shuffled' });
+      const s = `st-shuffled-${mode}`;
+      const runs = await archiveWithin(s, H, 3);
+      expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+      expect(runs).toBeLessThanOrEqual(3);
+      const { manifest } = await readPartition(h, s, H);
+      expect(manifest?.fetch?.method).toBe('slices');
+      expect(manifest?.fetch?.signs.length).toBeGreaterThan(0);
     });
   });
-}
+
+  describe('result changing while paged (insert, delete, one out one in)', () => {
+    it('insert: contacts joining the window after the first page are archived by the same run', async () => {
+      const s = `st-insert-${mode}`;
+      truthOf(h, s, H, 1);
+      h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'insert', count: 4, afterRequest: 1 });
+      await archive(s, [H]);
+      expect(h.sim.changes.filter((c) => c.streamId === s).flatMap((c) => c.added)).toHaveLength(4);
+      expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+      expect((await readPartition(h, s, H)).manifest?.fetch?.method).toBe('slices');
+    });
+
+    it('delete: contacts leaving after they were served stay archived; none of the others is skipped', async () => {
+      const s = `st-delete-${mode}`;
+      const before = truthOf(h, s, H, 1);
+      h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'delete', count: 2, afterRequest: 1 });
+      await archive(s, [H]);
+      const removed = h.sim.changes.filter((c) => c.streamId === s).flatMap((c) => c.removed);
+      expect(removed).toHaveLength(2);
+      const served = new Map(removed.map((id) => [id, String(before.get(id))]));
+      expect(diff(await archiveOf(h, s, H, 1), union(truthOf(h, s, H, 1), served))).toEqual([]);
+    });
+
+    it('one out one in (totals unchanged): a contact missed by the run is picked up by the next refresh of the hour', async () => {
+      const s = `st-oneout-${mode}`;
+      const before = truthOf(h, s, H, 1);
+      h.sim.injectWindow(s, hourOf(H), hourOf(nextHourIso(H)), { kind: 'oneOutOneIn', afterRequest: 1 });
+      await archive(s, [H]);
+      const change = h.sim.changes.filter((c) => c.streamId === s);
+      expect(change.flatMap((c) => c.removed)).toHaveLength(1);
+      const served = new Map(change.flatMap((c) => c.removed).map((id) => [id, String(before.get(id))]));
+      const want = union(truthOf(h, s, H, 1), served);
+      // After the first run: nothing unknown, nothing twice, at most the one shifted contact missing.
+      const first = diff(await archiveOf(h, s, H, 1), want);
+      expect(first.filter((d) => !d.startsWith('missing ')), first.join()).toEqual([]);
+      expect(first.length).toBeLessThanOrEqual(1);
+      await archive(s, [H]);
+      expect(diff(await archiveOf(h, s, H, 1), want)).toEqual([]);
+      expect((await readPartition(h, s, H)).manifest?.changes.added).toBe(first.length);
+    });
+  });
+
+  describe('duplicate records', () => {
+    it('a contact returned twice is archived once', async () => {
+      const s = `st-dup-${mode}`;
+      truthOf(h, s, H, 1);
+      expect(h.sim.duplicateContacts(s, hourOf(H), hourOf(nextHourIso(H)), 3)).toHaveLength(3);
+      await archiveWithin(s, H, 1);
+      expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+      const { manifest } = await readPartition(h, s, H);
+      expect((manifest?.fetch?.skipped.repeated ?? 0) + (manifest?.duplicatesDropped ?? 0)).toBeGreaterThanOrEqual(3);
+    });
+  });
+
+  describe('page size clamped by the server (pageClamp)', () => {
+    it("consistent (skipBy: 'served'): complete in one run", async () => {
+      h.sim.setBehaviour({ pageClamp: { max: 3, skipBy: 'served' } });
+      const s = `st-clamp-served-${mode}`;
+      await archiveWithin(s, H, 1);
+      expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+    });
+
+    it("inconsistent (skipBy: 'requested', records between max and limit never served): complete within three runs", async () => {
+      h.sim.setBehaviour({ pageClamp: { max: 3, skipBy: 'requested' } });
+      const s = `st-clamp-requested-${mode}`;
+      await archiveWithin(s, H, 3);
+      expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
+    });
+  });
+});
 
 describe('transient empty answer', () => {
   it('an hour first answered empty is completed by its refresh (scheduled run with ARCHIVE_REFRESH_LAG_HOURS)', async () => {
@@ -372,42 +378,33 @@ describe('boundary contact kept through refreshes (exclusive start bound, one re
   });
 });
 
-for (const mode of PAGING_MODES) {
-  describe(`paging by ${mode}`, () => {
-    beforeAll(() => {
-      pagingMode = mode;
+forEachPagingMode((mode) => {
+  describe('more contacts in one second than a page holds', () => {
+    const dense = (s: string): string[] => {
+      truthOf(h, s, H, 1);
+      const at = new Date(hourOf(H).getTime() + 17 * 60_000);
+      return h.sim.addContacts(s, at, new Date(at.getTime() + 1000), 12);
+    };
+
+    it('with an unstable order: complete within three runs', async () => {
+      h.sim.setBehaviour({ order: 'shuffled' });
+      const s = `st-dense-shuffled-${mode}`;
+      dense(s);
+      await archiveWithin(s, H, 3);
+      expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
     });
-    afterAll(() => {
-      pagingMode = 'page';
-    });
 
-    describe(`more contacts in one second than a page holds`, () => {
-      const dense = (s: string): string[] => {
-        truthOf(h, s, H, 1);
-        const at = new Date(hourOf(H).getTime() + 17 * 60_000);
-        return h.sim.addContacts(s, at, new Date(at.getTime() + 1000), 12);
-      };
-
-      it('with an unstable order: complete within three runs', async () => {
-        h.sim.setBehaviour({ order: 'shuffled' });
-        const s = `st-dense-shuffled-${mode}`;
-        dense(s);
-        await archiveWithin(s, H, 3);
-        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-      });
-
-      it('with a duplicated record in that second: complete within three runs', async () => {
-        const s = `st-dense-dup-${mode}`;
-        const ids = dense(s);
-        const at = new Date(hourOf(H).getTime() + 17 * 60_000);
-        expect(h.sim.duplicateContacts(s, at, new Date(at.getTime() + 1000), 1)).toHaveLength(1);
-        expect(ids).toHaveLength(12);
-        await archiveWithin(s, H, 3);
-        expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
-      });
+    it('with a duplicated record in that second: complete within three runs', async () => {
+      const s = `st-dense-dup-${mode}`;
+      const ids = dense(s);
+      const at = new Date(hourOf(H).getTime() + 17 * 60_000);
+      expect(h.sim.duplicateContacts(s, at, new Date(at.getTime() + 1000), 1)).toHaveLength(1);
+      expect(ids).toHaveLength(12);
+      await archiveWithin(s, H, 3);
+      expect(diff(await archiveOf(h, s, H, 1), truthOf(h, s, H, 1))).toEqual([]);
     });
   });
-}
+});
 
 describe('a window that cannot complete (unstable order and a duplicate inside one second holding more than a page)', () => {
   it('fails loudly and commits nothing: the archived version stays as it was', async () => {
