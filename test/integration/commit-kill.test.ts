@@ -156,3 +156,24 @@ describe('commit interrupted at every S3 request of a refresh', () => {
     }, 60_000);
   }
 });
+
+describe('two runs archiving the same hour at once', () => {
+  it('the conditional write lets one version win; the other run fails naming the race; readers see one complete version', async () => {
+    const s = 'st-race';
+    const extra = { KORE_STREAM_IDS: s, KORE_PAGE_SIZE: '5' };
+    // Both runs read the (absent) partition before either writes: the API answers slowly.
+    h.sim.setLatency(40);
+    let outcomes: PromiseSettledResult<unknown>[];
+    try {
+      outcomes = await quietly(() => Promise.allSettled([runHandler(h, { hours: [H] }, extra), runHandler(h, { hours: [H] }, extra)]));
+    } finally {
+      h.sim.setLatency(0);
+    }
+    const failed = outcomes.filter((o) => o.status === 'rejected').map((o) => String(o.reason));
+    expect(failed.length, failed.join()).toBeLessThanOrEqual(1);
+    for (const message of failed) expect(message).toMatch(/another run replaced the partition meanwhile/);
+    const view = await readPartition(h, s, H);
+    expect(diff(rowsById(view.rows, s), truthOf(h, s, H, 1))).toEqual([]);
+    expect(view.manifest?.object?.etag).toBe(view.etag);
+  });
+});
