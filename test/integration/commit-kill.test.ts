@@ -177,3 +177,52 @@ describe('two runs archiving the same hour at once', () => {
     expect(view.manifest?.object?.etag).toBe(view.etag);
   });
 });
+
+describe('first archive of two hours (scheduled catch-up) interrupted at every S3 request', () => {
+  const s = 'st-first';
+  const first = '2026-11-21T00';
+  const extra = { KORE_STREAM_IDS: s, KORE_PAGE_SIZE: '5', ARCHIVE_START: first };
+  const event = scheduledEvent('2026-11-21T02:05:00Z');
+  const hours = [first, nextHourIso(first)];
+  const state = `kore-qa/_state/stream_id=${s}.json`;
+
+  /** Each hour absent or complete; a manifest names its data object; the state never names an hour not committed. */
+  async function expectAbsentOrComplete(what: string): Promise<void> {
+    for (const hour of hours) {
+      const view = await readPartition(h, s, hour);
+      if (view.dataKeys.length > 0) expect(diff(rowsById(view.rows, what), truthOf(h, s, hour, 1)), `${what} ${hour}`).toEqual([]);
+      if (view.manifest !== undefined) expect(view.manifest.object?.etag, `${what} ${hour}`).toBe(view.etag);
+    }
+    if ((await h.s3.listKeys(state)).includes(state)) {
+      const last = (JSON.parse((await h.s3.getObject(state)).toString('utf8')) as { lastArchivedHour: string }).lastArchivedHour;
+      for (const hour of hours.filter((x) => hourOf(x).getTime() <= Date.parse(last))) {
+        expect((await readPartition(h, s, hour)).manifest, `${what}: state names ${last}`).toBeDefined();
+      }
+    }
+  }
+
+  it('failed (403, or 500 after S3 applied it) at each request: each hour absent or complete, the state never ahead, the next run heals', async () => {
+    const prefixes = [`kore-qa/contacts/stream_id=${s}/`, state];
+    for (const prefix of prefixes) expect(await h.s3.listKeys(prefix)).toEqual([]);
+    const before = h.proxy.count();
+    await runHandler(h, event, extra);
+    const requests = h.proxy.count() - before;
+    expect(requests).toBeGreaterThan(10);
+    for (const [action, status] of [['fail', 403], ['failAfter', 500]] as const) {
+      for (let n = 1; n <= requests; n += 1) {
+        for (const prefix of prefixes) await restore(h, prefix, new Map());
+        h.proxy.clear();
+        h.proxy.addRule({ nth: n, action, status, code: status === 403 ? 'AccessDenied' : 'InternalError' });
+        await quietly(() => runHandler(h, event, extra)).catch(() => undefined);
+        h.proxy.clear();
+        await expectAbsentOrComplete(`${action} ${status} at S3 request ${n} of ${requests}`);
+        await runHandler(h, event, extra);
+        for (const hour of hours) {
+          const view = await readPartition(h, s, hour);
+          expect(diff(rowsById(view.rows, hour), truthOf(h, s, hour, 1)), `healed after ${action} at ${n}`).toEqual([]);
+          expect(view.manifest?.object?.etag).toBe(view.etag);
+        }
+      }
+    }
+  }, 90_000);
+});
