@@ -103,18 +103,22 @@ describe('window filtered on the end time (windowField: end)', () => {
     h.sim.setBehaviour({ windowField: 'end' });
     const s = 'st-end';
     const hours = [H, nextHourIso(H), nextHourIso(H, 2)];
-    const { metrics } = await runWithMetrics(h, { hours }, { KORE_STREAM_IDS: s, KORE_PAGE_SIZE: String(PAGE_SIZE) });
+    const { metrics, logs } = await runWithMetrics(h, { hours }, { KORE_STREAM_IDS: s, KORE_PAGE_SIZE: String(PAGE_SIZE) });
     expect(diff(await archiveOf(h, s, H, 3), truthOf(h, s, H, 3))).toEqual([]);
     let outside = 0;
+    const warned = logs.filter((l) => l.level === 'WARN' && String(l.message).startsWith('contact kept although it started outside the hour'));
     for (const hour of hours) {
       const { rows, manifest } = await readPartition(h, s, hour);
       const start = hourOf(hour).getTime();
       const counted = rows.filter((r) => {
         const t = startMs(r);
         return t !== undefined && (t < start || t >= start + HOUR_MS);
-      }).length;
-      expect(manifest?.fetch?.unexpectedOutsideWindow, hour).toBe(counted);
-      outside += counted;
+      });
+      expect(manifest?.fetch?.unexpectedOutsideWindow, hour).toBe(counted.length);
+      // One warning per such contact, naming the stream, the hour and the conversation id.
+      const named = warned.filter((l) => l.streamId === s && l.hour === hour).map((l) => String(l.conversationId));
+      expect(named.sort(), hour).toEqual(counted.map((r) => r.conversation_id).sort());
+      outside += counted.length;
     }
     // Calls that began in the previous hour and ended in this one: the case the old client dropped.
     expect(outside).toBeGreaterThan(0);

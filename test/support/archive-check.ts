@@ -157,34 +157,42 @@ export async function quietly<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Runs the handler in-process with Powertools metrics on, and returns every metric it published (EMF lines on
- * stdout), summed by name, with what the run returned or threw.
+ * Runs the handler in-process with Powertools metrics on and logging at WARN (unless `extra` says otherwise), and
+ * returns every metric it published (EMF lines) summed by name, its log records, and what it returned or threw.
  */
 export async function runWithMetrics(
   h: Harness,
   event: unknown,
   extra: Record<string, string>,
-): Promise<{ metrics: Record<string, number>; outcome: SyncSummary | unknown }> {
+): Promise<{ metrics: Record<string, number>; logs: Record<string, unknown>[]; outcome: SyncSummary | unknown }> {
   const written: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: unknown) => written.push(String(chunk)) > 0) as typeof process.stdout.write;
+  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  // EMF and info logs go to stdout, warnings and errors to stderr (Powertools' Console).
+  const capture = ((chunk: unknown) => written.push(String(chunk)) > 0) as typeof process.stdout.write;
+  process.stdout.write = capture;
+  process.stderr.write = capture;
   let outcome: SyncSummary | unknown;
   try {
-    outcome = await runHandler(h, event, { ...extra, POWERTOOLS_METRICS_DISABLED: 'false' }).catch((error: unknown) => error);
+    outcome = await runHandler(h, event, { POWERTOOLS_LOG_LEVEL: 'WARN', ...extra, POWERTOOLS_METRICS_DISABLED: 'false' }).catch(
+      (error: unknown) => error,
+    );
   } finally {
-    process.stdout.write = write;
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
   }
   const metrics: Record<string, number> = {};
+  const logs: Record<string, unknown>[] = [];
   for (const line of written.join('').split('\n')) {
     if (!line.startsWith('{')) continue;
     const record = JSON.parse(line) as Record<string, unknown> & { _aws?: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
+    if (record._aws === undefined) logs.push(record);
     for (const { Name } of record._aws?.CloudWatchMetrics.flatMap((d) => d.Metrics) ?? []) {
       const value = record[Name];
       const values = Array.isArray(value) ? (value as number[]) : [Number(value)];
       metrics[Name] = (metrics[Name] ?? 0) + values.reduce((a, b) => a + b, 0);
     }
   }
-  return { metrics, outcome };
+  return { metrics, logs, outcome };
 }
 
 /** Every object under `prefix`, to put back later with {@link restore}. */
