@@ -8,7 +8,9 @@
  * 2. **Slices.** Otherwise the window is read again as time slices small enough to come back in one page each:
  *    one page is one consistent answer, whatever the order. A slice whose answer does not fit one page
  *    (`hasMore`, or fewer records than its `totalResults`, e.g. a server that clamps the page size) is split
- *    and read again. A one-second slice that still does not fit is paged again until its passes, judged
+ *    and read again. When the slices together hold fewer distinct contacts than the plain pass announced (copies
+ *    inside one answer aside), a slice was answered short (a transient empty answer): the slices are read once
+ *    more. A one-second slice that still does not fit is paged again until its passes, judged
  *    together, prove it complete: one clean pass, every announced contact seen across passes with unchanged
  *    totals (an unstable order), or the same answer twice in a row (a stable order with duplicates).
  *
@@ -122,25 +124,41 @@ export async function* readWindow(
   const perSlice = Math.max(1, Math.floor(Math.min(limit, served || limit) * SLICE_FILL));
   const expected = Math.max(pass.maxTotal, pass.distinct);
   const initial = Math.max(2, Math.ceil(expected / perSlice));
-  // Splitting skewed hours costs a few levels of extra requests; far more means the API ignores the range.
-  const budget = requests + 4 * initial + 20;
-  const queue = splitRange(whole, initial);
-  for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) {
-    if (requests >= budget) {
-      throw new PagingError(
-        `stream ${options.streamId}, window ${window.start.toISOString()}: reading the hour as time slices took more than ` +
-          `${budget} requests (does the API honour startDate/endDate?); nothing was archived, the window is retried later`,
-      );
+  /** Extra copies of a contact inside one answer: the API counts them in `totalResults`, so they explain a shortfall. */
+  const extraCopies = new Map<string, number>();
+  const noteCopies = (envelope: RawDataEnvelope): void => {
+    const counts = new Map<string, number>();
+    for (const contact of envelope.results) counts.set(recordKey(contact), (counts.get(recordKey(contact)) ?? 0) + 1);
+    for (const [key, n] of counts) if (n > 1) extraCopies.set(key, Math.max(extraCopies.get(key) ?? 0, n - 1));
+  };
+  // A slice answered empty or short by a transient fault looks complete on its own; the whole hour's count
+  // shows it: fewer distinct contacts than the plain pass announced (copies aside) reads the slices once more.
+  for (let round = 1; round <= 2; round += 1) {
+    // Splitting skewed hours costs a few levels of extra requests; far more means the API ignores the range.
+    const budget = requests + 4 * initial + 20;
+    const queue = splitRange(whole, initial);
+    for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) {
+      if (requests >= budget) {
+        throw new PagingError(
+          `stream ${options.streamId}, window ${window.start.toISOString()}: reading the hour as time slices took more than ` +
+            `${budget} requests (does the API honour startDate/endDate?); nothing was archived, the window is retried later`,
+        );
+      }
+      const envelope = await fetchPage(slice, { page: 1, offset: 0 }, signal);
+      noteCopies(envelope);
+      yield toPage(envelope, false);
+      if (fitsOnePage(envelope)) continue;
+      const seconds = (slice.to.getTime() - slice.from.getTime()) / SECOND_MS;
+      if (seconds >= 2) {
+        queue.unshift(...splitRange(slice, Math.max(2, Math.ceil(envelope.totalResults / perSlice))));
+        continue;
+      }
+      yield* pageOneSecond(slice);
     }
-    const envelope = await fetchPage(slice, { page: 1, offset: 0 }, signal);
-    yield toPage(envelope, false);
-    if (fitsOnePage(envelope)) continue;
-    const seconds = (slice.to.getTime() - slice.from.getTime()) / SECOND_MS;
-    if (seconds >= 2) {
-      queue.unshift(...splitRange(slice, Math.max(2, Math.ceil(envelope.totalResults / perSlice))));
-      continue;
-    }
-    yield* pageOneSecond(slice);
+    const copies = [...extraCopies.values()].reduce((a, b) => a + b, 0);
+    if (seen.size + copies >= pass.maxTotal) break;
+    // Contacts that left the window before any request served them explain a shortfall too: one more round only.
+    if (round === 1) signs.push(`${seen.size} distinct contacts of ${pass.maxTotal} announced after the slices; slices read again`);
   }
 
   /**
@@ -155,6 +173,7 @@ export async function* readWindow(
       const watch = new PassWatch(limit);
       for await (const envelope of plainPass(fetchPage, slice, options, signal)) {
         watch.add(envelope);
+        noteCopies(envelope);
         yield toPage(envelope, false);
       }
       for (const key of watch.keys) union.add(key);
