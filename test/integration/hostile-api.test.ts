@@ -278,19 +278,17 @@ describe('transient empty answer', () => {
     expect(diff(await archiveOf(h, s, H, 2), truthOf(h, s, H, 2))).toEqual([]);
   });
 
-  it('a time slice answered empty (the hour read as slices): what it missed is picked up by the next refresh', async () => {
-    h.sim.setBehaviour({ order: 'shuffled' });
+  it('a time slice answered empty (the hour read as slices): the shortfall against the announced total reads the slices again', async () => {
+    // Inconsistent clamping: plain paging never serves some contacts, only the slices can.
+    h.sim.setBehaviour({ pageClamp: { max: 3, skipBy: 'requested' } });
     const s = 'st-empty-slice';
     const truth = truthOf(h, s, H, 1);
     // Only requests inside 10:05..10:55 are hit: the whole-hour pages are not, the slices there are.
-    h.sim.injectWindow(s, new Date(hourOf(H).getTime() + 5 * 60_000), new Date(hourOf(H).getTime() + 55 * 60_000), { kind: 'empty', times: 2 });
+    h.sim.injectWindow(s, new Date(hourOf(H).getTime() + 5 * 60_000), new Date(hourOf(H).getTime() + 55 * 60_000), { kind: 'empty', times: 6 });
     await archive(s, [H]);
-    const first = diff(await archiveOf(h, s, H, 1), truth);
-    expect(first.filter((d) => !d.startsWith('missing ')), first.join()).toEqual([]);
-    expect(h.sim.requests.filter((r) => r.streamId === s && r.windowFault === 'empty')).toHaveLength(2);
-    await archive(s, [H]);
+    expect(h.sim.requests.filter((r) => r.streamId === s && r.windowFault === 'empty')).toHaveLength(6);
     expect(diff(await archiveOf(h, s, H, 1), truth)).toEqual([]);
-    expect((await readPartition(h, s, H)).manifest?.changes.added).toBe(first.length);
+    expect((await readPartition(h, s, H)).manifest?.fetch?.signs.join()).toMatch(/after the slices; slices read again/);
   });
 
   it('a refresh answered empty deletes nothing: every archived contact is retained and counted', async () => {
