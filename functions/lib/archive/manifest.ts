@@ -54,6 +54,10 @@ const EdgeSchema = z.strictObject({
   recovered: count,
   /** Contacts of the next hour's first second that the (already archived) next hour lacks, kept here. */
   keptHere: count,
+  /** Conversation ids of the `keptHere` contacts (this hour and its earlier versions): the next hour leaves them here. */
+  keptHereIds: z.array(z.string()).optional(),
+  /** Contacts of this hour's first second that its fetch returned but the previous hour keeps (its `keptHereIds`): left there. */
+  leftToPrevious: count.optional(),
 });
 
 /** What the API did while the hour was fetched; null for versions made without the API (prune, reprocess). */

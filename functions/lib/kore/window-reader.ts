@@ -8,7 +8,11 @@
  * 2. **Slices.** Otherwise the window is read again as time slices small enough to come back in one page each:
  *    one page is one consistent answer, whatever the order. A slice whose answer does not fit one page
  *    (`hasMore`, or fewer records than its `totalResults`, e.g. a server that clamps the page size) is split
- *    and read again. A one-second slice that still does not fit is paged until a pass is clean.
+ *    and read again. When the slices together hold fewer distinct contacts than the plain pass announced (copies
+ *    inside one answer aside), a slice was answered short (a transient empty answer): the slices are read once
+ *    more. A one-second slice that still does not fit is paged again until its passes, judged
+ *    together, prove it complete: one clean pass, every announced contact seen across passes with unchanged
+ *    totals (an unstable order), or the same answer twice in a row (a stable order with duplicates).
  *
  * Every record is deduplicated by its conversation id across the whole fetch, so overlapping slices and
  * repeated records are archived once. A contact that leaves or joins the window while it is read is picked
@@ -49,8 +53,8 @@ export interface ReadWindowOptions {
 const SECOND_MS = 1000;
 /** Slices aim at this share of a page, so a slice that grew a little since it was sized still fits. */
 const SLICE_FILL = 0.6;
-/** Passes over a one-second slice larger than a page before giving up. */
-const MAX_SECOND_PASSES = 3;
+/** Passes over a one-second slice larger than a page before giving up (an unstable order needs several). */
+const MAX_SECOND_PASSES = 5;
 
 /**
  * Reads every contact the API returns for `window`, yielding each page's new contacts as they arrive.
@@ -120,40 +124,70 @@ export async function* readWindow(
   const perSlice = Math.max(1, Math.floor(Math.min(limit, served || limit) * SLICE_FILL));
   const expected = Math.max(pass.maxTotal, pass.distinct);
   const initial = Math.max(2, Math.ceil(expected / perSlice));
-  // Splitting skewed hours costs a few levels of extra requests; far more means the API ignores the range.
-  const budget = requests + 4 * initial + 20;
-  const queue = splitRange(whole, initial);
-  for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) {
-    if (requests >= budget) {
-      throw new PagingError(
-        `stream ${options.streamId}, window ${window.start.toISOString()}: reading the hour as time slices took more than ` +
-          `${budget} requests (does the API honour startDate/endDate?); nothing was archived, the window is retried later`,
-      );
+  /** Extra copies of a contact inside one answer: the API counts them in `totalResults`, so they explain a shortfall. */
+  const extraCopies = new Map<string, number>();
+  const noteCopies = (envelope: RawDataEnvelope): void => {
+    const counts = new Map<string, number>();
+    for (const contact of envelope.results) counts.set(recordKey(contact), (counts.get(recordKey(contact)) ?? 0) + 1);
+    for (const [key, n] of counts) if (n > 1) extraCopies.set(key, Math.max(extraCopies.get(key) ?? 0, n - 1));
+  };
+  // A slice answered empty or short by a transient fault looks complete on its own; the whole hour's count
+  // shows it: fewer distinct contacts than the plain pass announced (copies aside) reads the slices once more.
+  for (let round = 1; round <= 2; round += 1) {
+    // Splitting skewed hours costs a few levels of extra requests; far more means the API ignores the range.
+    const budget = requests + 4 * initial + 20;
+    const queue = splitRange(whole, initial);
+    for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) {
+      if (requests >= budget) {
+        throw new PagingError(
+          `stream ${options.streamId}, window ${window.start.toISOString()}: reading the hour as time slices took more than ` +
+            `${budget} requests (does the API honour startDate/endDate?); nothing was archived, the window is retried later`,
+        );
+      }
+      const envelope = await fetchPage(slice, { page: 1, offset: 0 }, signal);
+      noteCopies(envelope);
+      yield toPage(envelope, false);
+      if (fitsOnePage(envelope)) continue;
+      const seconds = (slice.to.getTime() - slice.from.getTime()) / SECOND_MS;
+      if (seconds >= 2) {
+        queue.unshift(...splitRange(slice, Math.max(2, Math.ceil(envelope.totalResults / perSlice))));
+        continue;
+      }
+      yield* pageOneSecond(slice);
     }
-    const envelope = await fetchPage(slice, { page: 1, offset: 0 }, signal);
-    yield toPage(envelope, false);
-    if (fitsOnePage(envelope)) continue;
-    const seconds = (slice.to.getTime() - slice.from.getTime()) / SECOND_MS;
-    if (seconds >= 2) {
-      queue.unshift(...splitRange(slice, Math.max(2, Math.ceil(envelope.totalResults / perSlice))));
-      continue;
-    }
-    yield* pageOneSecond(slice);
+    const copies = [...extraCopies.values()].reduce((a, b) => a + b, 0);
+    if (seen.size + copies >= pass.maxTotal) break;
+    // Contacts that left the window before any request served them explain a shortfall too: one more round only.
+    if (round === 1) signs.push(`${seen.size} distinct contacts of ${pass.maxTotal} announced after the slices; slices read again`);
   }
 
-  /** A slice of at most one second that holds more than a page: paged until a pass shows no sign. */
+  /**
+   * A slice of at most one second that holds more than a page: it cannot be split, so it is paged until its passes,
+   * judged together, prove it complete. Each pass judged alone would fail forever under an unstable order
+   * (every pass repeats and misses some) or with a duplicated record (every pass repeats it).
+   */
   async function* pageOneSecond(slice: RequestRange): AsyncGenerator<ContactPage, void, undefined> {
+    const union = new Set<string>();
+    let previous: PassWatch | undefined;
     for (let attempt = 1; attempt <= MAX_SECOND_PASSES; attempt += 1) {
       const watch = new PassWatch(limit);
       for await (const envelope of plainPass(fetchPage, slice, options, signal)) {
         watch.add(envelope);
+        noteCopies(envelope);
         yield toPage(envelope, false);
       }
+      for (const key of watch.keys) union.add(key);
       if (watch.signs().length === 0) return;
+      const steady = !watch.totalsChanged && previous !== undefined && previous.totals === watch.totals;
+      // Every contact the (unchanged) totals announce was seen, across passes: an unstable order, read enough times.
+      if (steady && union.size >= watch.maxTotal) return;
+      // The same records in the same order as the pass before: a consistent answer whose totals count a duplicate.
+      if (steady && previous?.sequence === watch.sequence) return;
+      previous = watch;
     }
     throw new PagingError(
       `stream ${options.streamId}, window ${window.start.toISOString()}: the second from ${slice.from.toISOString()} holds more ` +
-        `contacts than one page and changed on each of ${MAX_SECOND_PASSES} passes; nothing was archived, the window is retried later`,
+        `contacts than one page and its ${MAX_SECOND_PASSES} passes never agreed; nothing was archived, the window is retried later`,
     );
   }
 }
@@ -243,6 +277,8 @@ class PassWatch {
   #totals: string | undefined;
   #totalsChanged = false;
   #lastTotal = 0;
+  /** Every record's key in the order received, repeats included. */
+  readonly #order: string[] = [];
   maxTotal = 0;
 
   constructor(private readonly limit: number) {}
@@ -256,6 +292,7 @@ class PassWatch {
     if (page.hasMore && page.results.length < this.limit) this.#shortWithMore += 1;
     for (const contact of page.results) {
       const key = recordKey(contact);
+      this.#order.push(key);
       if (this.#keys.has(key)) this.#repeats += 1;
       else this.#keys.add(key);
     }
@@ -263,6 +300,25 @@ class PassWatch {
 
   get distinct(): number {
     return this.#keys.size;
+  }
+
+  /** The distinct keys of the pass. */
+  get keys(): ReadonlySet<string> {
+    return this.#keys;
+  }
+
+  /** `totalResults/totalPages` of the pass's first page. */
+  get totals(): string | undefined {
+    return this.#totals;
+  }
+
+  get totalsChanged(): boolean {
+    return this.#totalsChanged;
+  }
+
+  /** The keys in the order received, repeats included: two passes with the same sequence got the same answer. */
+  get sequence(): string {
+    return this.#order.join('\n');
   }
 
   /** Why this pass cannot be trusted; empty when it can. */

@@ -18,7 +18,14 @@ export interface WindowWriter {
   write(
     ref: { readonly streamId: string; readonly window: TimeWindow; readonly runId: string },
     rows: AsyncIterable<readonly Readonly<Record<string, unknown>>[]>,
-    options: { readonly fetch: () => ManifestFetch | null; readonly startedAt: Date; readonly signal?: AbortSignal; readonly drift?: () => DriftReport },
+    options: {
+      readonly fetch: () => ManifestFetch | null;
+      readonly startedAt: Date;
+      readonly signal?: AbortSignal;
+      readonly drift?: () => DriftReport;
+      /** Sees each contact kept from the previous version (returns its line unchanged, or undefined to remove it). */
+      readonly rewrite?: (stored: { readonly line: string; readonly row: Readonly<Record<string, unknown>> }) => string | undefined;
+    },
   ): Promise<Pick<Manifest, 'records' | 'object' | 'changes' | 'archiveCount'>>;
 }
 
@@ -162,7 +169,7 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
         unexpected += 1;
         deps.log.warn('contact kept although it started outside the hour: the API filtered on another time', { streamId, hour: label, conversationId });
       }
-      yield normalizeAll([...page.records, ...tracker.keepOrPass(page.nextWindow)], tracker);
+      yield normalizeAll([...tracker.own(page.records), ...tracker.keepOrPass(page.nextWindow)], tracker);
     }
     const missing = tracker.missingFromPrevious();
     if (missing.length > 0) {
@@ -187,7 +194,12 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
   });
 
   try {
-    const manifest = await deps.writer.write({ streamId, window, runId: deps.runId }, rows(), { fetch, startedAt, signal, drift: () => drift.report() });
+    // Contacts kept from the previous version count for the boundary second too (see boundary.ts).
+    const rewrite = (stored: { readonly line: string; readonly row: Readonly<Record<string, unknown>> }): string => {
+      boundary?.noteRetained(stored.row);
+      return stored.line;
+    };
+    const manifest = await deps.writer.write({ streamId, window, runId: deps.runId }, rows(), { fetch, startedAt, signal, rewrite, drift: () => drift.report() });
     reportDrift(streamId, label, drift.report());
     deps.metrics.count(METRICS.pagesFetched, progress.requests);
     deps.metrics.count(METRICS.recordProblems, problems);

@@ -5,9 +5,13 @@
  *
  * - hour HH records those contacts, exactly as sent, in its manifest (`fetch.edge.nextHour`);
  * - when HH+1 is archived, every one its own fetch lacks is added to it (`recovered`);
- * - when HH+1 was archived first, HH checks HH+1's first-second ids and keeps any contact HH+1 lacks (`keptHere`).
+ * - when HH+1 was archived first, HH checks HH+1's first-second ids and keeps any contact HH+1 lacks (`keptHere`),
+ *   and names it (`keptHereIds`) so that HH+1, when it later returns that contact (it appeared late), leaves it
+ *   in HH (`leftToPrevious`) instead of archiving it a second time.
  *
- * Either way, an API whose start bound is exclusive loses nothing, and the manifest and a metric say so.
+ * HH+1's first-second ids are those of every contact its version holds, the ones kept from its previous version
+ * included. Either way, an API whose start bound is exclusive loses nothing, no contact is in both hours, and
+ * the manifest and a metric say so.
  */
 import type { ManifestReader } from '../archive/manifest-store';
 import type { ManifestEdge } from '../archive/manifest';
@@ -24,6 +28,8 @@ export interface Neighbours {
   readonly nextFirstSecond: ReadonlySet<string> | undefined;
   /** Unknown keys the previous hour already reported (so a drift warning names a key once, not every hour). */
   readonly previousUnknownKeys: readonly string[];
+  /** Conversation ids of this hour's first second that the previous hour keeps (its `keptHereIds`). */
+  readonly keptByPrevious: ReadonlySet<string>;
 }
 
 /** Reads both neighbours' manifests. */
@@ -36,17 +42,21 @@ export async function readNeighbours(reader: ManifestReader, streamId: string, h
     fromPrevious: (previous?.fetch?.edge.nextHour ?? []).map((c) => ({ value: JSON.parse(c.raw) as Record<string, unknown>, text: c.raw })),
     nextFirstSecond: next?.fetch === null || next?.fetch === undefined ? undefined : new Set(next.fetch.edge.firstSecond),
     previousUnknownKeys: Object.keys(previous?.drift.unknownKeys ?? {}),
+    keptByPrevious: new Set(previous?.fetch?.edge.keptHereIds ?? []),
   };
 }
 
 /** Follows one hour's fetch and decides where its boundary contacts go. */
 export class BoundaryTracker {
   readonly #firstSecondPrefix: string;
+  readonly #nextFirstSecondPrefix: string;
   readonly #fetched = new Set<string>();
-  readonly #firstSecond: string[] = [];
+  readonly #firstSecond = new Set<string>();
   readonly #nextHour: ManifestEdge['nextHour'] = [];
+  readonly #keptHereIds = new Set<string>();
   #recovered = 0;
   #keptHere = 0;
+  #leftToPrevious = 0;
 
   constructor(
     hour: Date,
@@ -54,15 +64,42 @@ export class BoundaryTracker {
   ) {
     // Rows carry `conversation_start_time` as "YYYY-MM-DD HH:MM:SS.mmm"; its first 19 characters name the second.
     this.#firstSecondPrefix = (formatTimestamp(hour) ?? '').slice(0, 19);
+    this.#nextFirstSecondPrefix = (formatTimestamp(new Date(hour.getTime() + HOUR_MS)) ?? '').slice(0, 19);
   }
 
   /** Notes a row written for this hour (its conversation id and start time columns). */
   noteRow(row: Readonly<Record<string, unknown>>): void {
+    const id = this.#note(row);
+    if (id !== undefined) this.#fetched.add(id);
+  }
+
+  /**
+   * Notes a row kept from the hour's previous version: the previous hour checks it among this hour's first
+   * second, and one of the next hour's first second (kept here by an earlier version) stays named as kept here.
+   */
+  noteRetained(row: Readonly<Record<string, unknown>>): void {
+    this.#note(row);
+  }
+
+  #note(row: Readonly<Record<string, unknown>>): string | undefined {
     const id = row.conversation_id;
-    if (typeof id !== 'string' || id === '') return;
-    this.#fetched.add(id);
+    if (typeof id !== 'string' || id === '') return undefined;
     const start = row.conversation_start_time;
-    if (typeof start === 'string' && start.startsWith(this.#firstSecondPrefix)) this.#firstSecond.push(id);
+    if (typeof start === 'string' && start.startsWith(this.#firstSecondPrefix)) this.#firstSecond.add(id);
+    // Only a contact kept for the next hour lies in the next hour's first second.
+    if (typeof start === 'string' && start.startsWith(this.#nextFirstSecondPrefix)) this.#keptHereIds.add(id);
+    return id;
+  }
+
+  /** The fetched contacts that belong here: those the previous hour keeps (see `keptHereIds`) are left there. */
+  own(contacts: readonly ApiContact[]): readonly ApiContact[] {
+    if (this.neighbours.keptByPrevious.size === 0) return contacts;
+    return contacts.filter((contact) => {
+      const id = conversationIdOf(contact.value);
+      if (id === undefined || !this.neighbours.keptByPrevious.has(id)) return true;
+      this.#leftToPrevious += 1;
+      return false;
+    });
   }
 
   /**
@@ -96,6 +133,13 @@ export class BoundaryTracker {
 
   /** The manifest's `fetch.edge`. */
   edge(): ManifestEdge {
-    return { firstSecond: [...this.#firstSecond], nextHour: [...this.#nextHour], recovered: this.#recovered, keptHere: this.#keptHere };
+    return {
+      firstSecond: [...this.#firstSecond],
+      nextHour: [...this.#nextHour],
+      recovered: this.#recovered,
+      keptHere: this.#keptHere,
+      keptHereIds: [...this.#keptHereIds],
+      leftToPrevious: this.#leftToPrevious,
+    };
   }
 }

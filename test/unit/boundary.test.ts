@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { BoundaryTracker, type Neighbours } from '../../functions/lib/sync/boundary';
+
+const HOUR = new Date('2026-11-20T10:00:00.000Z');
+const contact = (id: string, start: string) => {
+  const text = JSON.stringify({ 'Conversation ID': id, 'Conversation Start Time': start });
+  return { value: JSON.parse(text) as Record<string, unknown>, text };
+};
+const row = (id: string, start: string) => ({ conversation_id: id, conversation_start_time: start });
+const neighbours = (o: Partial<Neighbours> = {}): Neighbours => ({ fromPrevious: [], nextFirstSecond: undefined, keptByPrevious: new Set(), previousUnknownKeys: [], ...o });
+
+describe('BoundaryTracker', () => {
+  it('keeps a next-hour contact the archived next hour lacks, and names it so the next hour leaves it here', () => {
+    const tracker = new BoundaryTracker(HOUR, neighbours({ nextFirstSecond: new Set(['c-other']) }));
+    const late = contact('c-late', '2026-11-20T11:00:00.000Z');
+    expect(tracker.keepOrPass([late, contact('c-other', '2026-11-20T11:00:00.400Z')])).toEqual([late]);
+    tracker.noteRow(row('c-late', '2026-11-20 11:00:00.000'));
+    expect(tracker.edge()).toMatchObject({ keptHere: 1, keptHereIds: ['c-late'], nextHour: [{ conversationId: 'c-other' }] });
+  });
+
+  it('names contacts kept here by an earlier version, and counts retained rows among the first-second ids', () => {
+    const tracker = new BoundaryTracker(HOUR, neighbours());
+    tracker.noteRetained(row('c-kept-before', '2026-11-20 11:00:00.000'));
+    tracker.noteRetained(row('c-first', '2026-11-20 10:00:00.250'));
+    tracker.noteRetained(row('c-middle', '2026-11-20 10:30:00.000'));
+    expect(tracker.edge()).toMatchObject({ firstSecond: ['c-first'], keptHereIds: ['c-kept-before'], keptHere: 0 });
+  });
+
+  it('leaves to the previous hour the fetched contacts it keeps, and counts them', () => {
+    const tracker = new BoundaryTracker(HOUR, neighbours({ keptByPrevious: new Set(['c-late']) }));
+    const own = contact('c-own', '2026-11-20T10:00:00.500Z');
+    expect(tracker.own([contact('c-late', '2026-11-20T10:00:00.000Z'), own])).toEqual([own]);
+    expect(tracker.edge()).toMatchObject({ leftToPrevious: 1 });
+  });
+});
