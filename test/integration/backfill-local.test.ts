@@ -24,7 +24,7 @@ const saved = { ...process.env };
 beforeAll(async () => {
   h = await startHarness({ contactsPerHour: 30 });
   // The real handler reads process.env, as in Lambda.
-  Object.assign(process.env, h.env({ KORE_STREAM_IDS: STREAMS.join(','), KORE_RATE_LIMIT_RPM: String(BUDGET_RPM), ARCHIVE_START: '2026-10-01T00' }));
+  Object.assign(process.env, h.env({ KORE_STREAM_IDS: STREAMS.join(','), KORE_RATE_LIMIT_RPM: String(BUDGET_RPM) }));
   resetRuntimeForTests();
 });
 afterAll(async () => {
