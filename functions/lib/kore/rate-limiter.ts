@@ -122,7 +122,7 @@ export class RateBudget {
   }
 }
 
-/** @deprecated The client's former name of {@link RateBudget}; kept so `client.ts` compiles unchanged. */
-export const TokenBucket = RateBudget;
-/** @deprecated See {@link RateBudgetOptions}. */
+/** The client's former name of {@link RateBudget} (class and type); kept so `client.ts` compiles unchanged. */
+export { RateBudget as TokenBucket };
+/** Former name of {@link RateBudgetOptions}. */
 export type TokenBucketOptions = RateBudgetOptions;
