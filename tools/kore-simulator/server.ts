@@ -95,6 +95,7 @@ class Simulator implements KoreSimulator {
     }
     wholeAtLeast('maxLimit', options.maxLimit, 1);
     wholeAtLeast('maxUsesPerJti', options.maxUsesPerJti, 1);
+    wholeAtLeast('cacheBytes', options.cacheBytes, 1);
     wholeAtLeast('seed', options.seed === undefined ? undefined : Math.abs(options.seed), 0);
     if (typeof options.contactsPerHour === 'number') wholeAtLeast('contactsPerHour', options.contactsPerHour, 0);
     this.maxLimit = options.maxLimit ?? 100;
@@ -105,6 +106,7 @@ class Simulator implements KoreSimulator {
       seed: options.seed ?? 42,
       contactsPerHour: options.contactsPerHour ?? 20,
       edgeContacts: options.edgeContacts ?? true,
+      ...(options.cacheBytes === undefined ? {} : { cacheBytes: options.cacheBytes }),
     });
     // Idle keep-alive sockets must not outlive a test; close() also ends them explicitly.
     this.server.keepAliveTimeout = 5000;
