@@ -50,6 +50,8 @@ export interface MachineInfo {
 export interface BenchResults {
   readonly version: number;
   readonly quick: boolean;
+  /** Set when only some scenario groups ran (`--only`). */
+  readonly only?: readonly string[];
   readonly startedAt: string;
   readonly durationS: number;
   readonly machine: MachineInfo;
