@@ -53,8 +53,8 @@ function sizing(results: BenchResults): string[] {
       `pages of ${pageSize}, and ${fmt(usableS / 60)} of the 15 minutes of an invocation spent fetching (the rest is the reserve ` +
       'before the deadline). An invocation is limited by whichever runs out first: the account\'s requests or the CPU.',
     '',
-    '| memory | vCPU | contacts one invocation archives at 60 req/min | at 600 req/min | seconds per 10,000 contacts at 60 / 600 req/min | cost per 10,000 contacts at 60 / 600 req/min |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| memory | vCPU | peak RSS fits (with 20% headroom) | contacts one invocation archives at 60 req/min | at 600 req/min | seconds per 10,000 contacts at 60 / 600 req/min | cost per 10,000 contacts at 60 / 600 req/min |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const mb of MEMORY_SETTINGS_MB) {
     const vcpu = Math.min(1, mb / FULL_VCPU_MB);
@@ -66,8 +66,9 @@ function sizing(results: BenchResults): string[] {
       return { contacts: Math.min(byRate, byCpu), bound: byRate <= byCpu ? 'requests' : 'CPU', per10k, cost: per10k * (mb / 1024) * PRICE_PER_GB_S };
     });
     const [slow, fast] = cells as [(typeof cells)[number], (typeof cells)[number]];
+    const fits = peakLarge === undefined ? 'n/a' : peakLarge.value * 1.2 <= mb ? 'yes' : '**no**';
     lines.push(
-      `| ${fmt(mb)} MB | ${fmt(vcpu, 2)} | ${fmt(slow.contacts)} (${slow.bound}) | ${fmt(fast.contacts)} (${fast.bound}) | ` +
+      `| ${fmt(mb)} MB | ${fmt(vcpu, 2)} | ${fits} | ${fmt(slow.contacts)} (${slow.bound}) | ${fmt(fast.contacts)} (${fast.bound}) | ` +
         `${fmt(slow.per10k)} / ${fmt(fast.per10k)} | $${slow.cost.toFixed(5)} / $${fast.cost.toFixed(5)} |`,
     );
   }
