@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RATE_WINDOW_MS, RateBudget, type RateBudgetOptions } from '../../functions/lib/kore/rate-limiter';
+import { parseRateHistory, RATE_WINDOW_MS, RateBudget, type RateBudgetOptions } from '../../functions/lib/kore/rate-limiter';
 
 /** A clock that only moves when the limiter sleeps or the test says so: every wait is visible and exact. */
 function fakeTime(start = 0) {
@@ -162,5 +162,12 @@ describe('RateBudget', () => {
     expect(() => new RateBudget({ ratePerMinute: 0 })).toThrow(RangeError);
     expect(() => new RateBudget({ ratePerMinute: 60, burst: 0 })).toThrow(RangeError);
     expect(() => new RateBudget({ ratePerMinute: 60, marginMs: -1 })).toThrow(RangeError);
+  });
+
+  it('reads stored request times back, and anything malformed as "nothing known"', async () => {
+    const t = fakeTime(100_000);
+    const stored = JSON.parse(JSON.stringify(new RateBudget({ ratePerMinute: 60, history: [99_000, 98_000], now: t.now, sleep: t.sleep }).recentRequests())) as unknown;
+    expect(parseRateHistory(stored)).toEqual([98_000, 99_000]);
+    for (const bad of [undefined, null, '99000', [99_000, '1'], [Number.NaN], [-5], new Array(6001).fill(1)]) expect(parseRateHistory(bad)).toBeUndefined();
   });
 });

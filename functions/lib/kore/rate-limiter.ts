@@ -122,6 +122,20 @@ export class RateBudget {
   }
 }
 
+/** Most request times worth keeping: the largest budget the configuration accepts (6,000 a minute). */
+const MAX_HISTORY = 6000;
+
+/**
+ * Reads request times stored between invocations (what {@link RateBudget.recentRequests} returned, kept in the
+ * ledger as a JSON array of epoch milliseconds). Anything malformed gives `undefined`, "nothing known", which is
+ * the safe reading: the limiter then waits one interval before its first request.
+ */
+export function parseRateHistory(value: unknown): number[] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_HISTORY) return undefined;
+  if (!value.every((t): t is number => typeof t === 'number' && Number.isFinite(t) && t > 0)) return undefined;
+  return [...value].sort((a, b) => a - b);
+}
+
 /** The client's former name of {@link RateBudget} (class and type); kept so `client.ts` compiles unchanged. */
 export { RateBudget as TokenBucket };
 /** Former name of {@link RateBudgetOptions}. */
