@@ -4,7 +4,7 @@
  * never from timed tests.
  *
  * ```sh
- * npm run bench                       # every scenario, medians of 3 where it matters (about 15 minutes)
+ * npm run bench                       # every scenario, medians of 3 where it matters (15-20 minutes on 2 cores)
  * npm run bench -- --quick            # the same scenarios, small and once: a smoke run (about 2 minutes)
  * npm run bench -- --out file.json    # default bench-results.json
  * npm run bench -- --only vendor,api  # some scenario groups only (cold-start, cpu, vendor, api, memory)
