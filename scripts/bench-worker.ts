@@ -1,86 +1,102 @@
 /**
- * Child process of `npm run bench` (see `scripts/bench.ts`): runs THE REAL Lambda handler once, for the hour given
- * as its only argument (`2026-11-20T10`), and reports time and memory to the parent over the IPC channel.
+ * Child process of `npm run bench` (see `scripts/bench.ts`): loads THE DEPLOYED BUNDLE of the Lambda handler (built
+ * by `scripts/bench/build.ts` with the stack's esbuild settings) and invokes it once per event, back to back, as a
+ * warm Lambda container would. It runs under plain `node` with the function's `NODE_OPTIONS`, alone in its process,
+ * so its memory is the function's own: the Kore simulator, s3rver and the Secrets Manager endpoint live in the
+ * parent, which passes their endpoints in the environment.
  *
- * It runs alone in its process so that its memory is the function's own: the Kore simulator, s3rver and the
- * Secrets Manager endpoint live in the parent, which passes their endpoints in the environment.
- *
- * - `rssBeforeMb`: RSS after the handler module is loaded, just before the call (cold-start footprint).
- * - `peakRssMb`: the larger of the kernel's high-water mark (`process.resourceUsage().maxRSS`, exact) and the
- *   50 ms samples. The samples can miss short peaks while the event loop is busy; maxRSS cannot.
- * - `peakHeapUsedMb`, `peakExternalMb`: the largest sampled `heapUsed` and `external` (Buffers and other memory
- *   outside the JS heap); sampling only, so lower bounds of the true peaks.
+ * Argument: JSON `{"bundle": "/path/index.mjs", "events": [...], "budgetMs": 900000}`.
+ * Reports: per invocation wall and CPU time and the handler's result (or error); the import's time; the peak
+ * resident set (`VmHWM`); sampled peaks of the JS heap and of external memory (Buffers), lower bounds of the truth.
  */
-import { handler } from '../functions/sync/handler';
-import type { SyncSummary } from '../functions/lib/sync/sync';
+import { pathToFileURL } from 'node:url';
 import { lambdaContext } from '../tools/lambda';
+import { childMain, cpuMsSince, peakRssMb, rssMb } from './bench/child';
 
-/** What the worker sends to the parent. */
-export type WorkerReport =
-  | {
-      readonly ok: true;
-      readonly wallMs: number;
-      /** CPU time (user + system) of this process during the call. */
-      readonly cpuMs: number;
-      readonly rssBeforeMb: number;
-      readonly peakRssMb: number;
-      readonly peakHeapUsedMb: number;
-      readonly peakExternalMb: number;
-      readonly summary: SyncSummary;
-    }
-  | { readonly ok: false; readonly error: string };
+/** What the parent asks for. */
+export interface WorkerRequest {
+  readonly bundle: string;
+  readonly events: readonly unknown[];
+  readonly budgetMs: number;
+}
+
+/** One handler call. */
+export interface Invocation {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  /** Epoch ms when the call started and ended (to relate it to the simulator's request log). */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly result?: unknown;
+  readonly error?: string;
+}
+
+/** What the worker reports. */
+export interface WorkerReport {
+  readonly importMs: number;
+  readonly importCpuMs: number;
+  readonly rssAfterImportMb: number;
+  readonly invocations: readonly Invocation[];
+  readonly peakRssMb: number;
+  readonly peakRssSource: string;
+  readonly peakHeapUsedMb: number;
+  readonly peakExternalMb: number;
+}
 
 const MB = 1024 * 1024;
-const round = (n: number): number => Math.round(n * 10) / 10;
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 async function main(): Promise<WorkerReport> {
-  const hour = process.argv[2];
-  if (hour === undefined) throw new Error('usage: bench-worker.ts HOUR (e.g. 2026-11-20T10)');
+  const request = JSON.parse(process.argv[2] ?? 'null') as WorkerRequest | null;
+  if (request === null) throw new Error('usage: worker.mjs \'{"bundle": ..., "events": [...], "budgetMs": ...}\'');
 
-  const before = process.memoryUsage();
-  let peakRss = before.rss;
-  let peakHeap = before.heapUsed;
-  let peakExternal = before.external;
+  const importCpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { handler } = (await import(pathToFileURL(request.bundle).href)) as { handler: Handler };
+  const importMs = performance.now() - t0;
+  const importCpuMs = cpuMsSince(importCpu0);
+  const rssAfterImportMb = rssMb();
+
+  let peakHeap = 0;
+  let peakExternal = 0;
   const sample = (): void => {
     const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
     peakExternal = Math.max(peakExternal, m.external);
   };
   const timer = setInterval(sample, 50);
 
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let summary: SyncSummary;
+  const invocations: Invocation[] = [];
   try {
-    summary = await handler({ hours: [hour] }, lambdaContext(15 * 60_000, 'kore-qa-archive-bench'));
+    for (const event of request.events) {
+      const cpu0 = process.cpuUsage();
+      const startedAt = Date.now();
+      const s0 = performance.now();
+      let outcome: { result?: unknown; error?: string };
+      try {
+        outcome = { result: await handler(event, lambdaContext(request.budgetMs, 'kore-qa-archive-bench')) };
+      } catch (error) {
+        outcome = { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      }
+      invocations.push({ wallMs: Math.round(performance.now() - s0), cpuMs: cpuMsSince(cpu0), startedAt, endedAt: Date.now(), ...outcome });
+      sample();
+    }
   } finally {
     clearInterval(timer);
-    sample();
   }
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const maxRss = process.resourceUsage().maxRSS * 1024; // maxRSS is in kilobytes
-
+  const peak = peakRssMb();
   return {
-    ok: true,
-    wallMs: Math.round(wallMs),
-    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-    rssBeforeMb: round(before.rss / MB),
-    peakRssMb: round(Math.max(peakRss, maxRss) / MB),
-    peakHeapUsedMb: round(peakHeap / MB),
-    peakExternalMb: round(peakExternal / MB),
-    summary,
+    importMs: round1(importMs),
+    importCpuMs,
+    rssAfterImportMb,
+    invocations,
+    peakRssMb: peak.mb,
+    peakRssSource: peak.source,
+    peakHeapUsedMb: round1(peakHeap / MB),
+    peakExternalMb: round1(peakExternal / MB),
   };
 }
 
-function report(message: WorkerReport): void {
-  if (process.send === undefined) {
-    console.log(JSON.stringify(message));
-    process.exit(message.ok ? 0 : 1);
-  }
-  // Exit once the message is out: idle keep-alive sockets must not keep the worker alive.
-  process.send(message, () => process.exit(message.ok ? 0 : 1));
-}
-
-main().then(report, (error: unknown) => report({ ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+childMain(main);

@@ -14,9 +14,9 @@ import type { aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { METRICS } from '../../functions/lib/metric-names';
 import { bindArchiveBucket, bindSecret, bindSettings, type ArchiveBucketBinding } from '../bindings';
+import { SYNC_BUNDLE, SYNC_BUNDLE_NODE_OPTIONS, SYNC_ENTRY } from '../sync-bundle';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../../functions/sync/handler.ts', import.meta.url));
 
 /**
  * Memory and timeout of the sync function. Gzip and JSON work is CPU-bound and Lambda
@@ -87,7 +87,7 @@ export class SyncFunction extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Archives the previous hour of Kore.ai Quality AI contacts to S3',
-      entry: ENTRY,
+      entry: SYNC_ENTRY,
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
@@ -100,23 +100,24 @@ export class SyncFunction extends Construct {
       role,
       logGroup: this.logGroup,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: SYNC_BUNDLE_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: METRICS.service,
         POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
+      // The same settings as the benchmark's build (infra/sync-bundle.ts).
       bundling: {
         forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        minify: SYNC_BUNDLE.minify,
+        sourceMap: SYNC_BUNDLE.sourceMap,
+        sourcesContent: SYNC_BUNDLE.sourcesContent,
         format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
+        mainFields: [...SYNC_BUNDLE.mainFields],
         // Bundle the SDK too: the versions tested are the versions deployed.
         bundleAwsSDK: true,
         externalModules: [],
-        // Some bundled CommonJS dependencies call require() on Node built-ins, which ESM lacks.
-        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        banner: SYNC_BUNDLE.banner,
+        esbuildArgs: { '--legal-comments': SYNC_BUNDLE.legalComments },
       },
     });
 

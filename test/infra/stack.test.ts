@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +13,7 @@ import { ARCHIVE_AREAS, ARCHIVE_OBJECT_ACTIONS } from '../../infra/bindings';
 import { SECRET_PLACEHOLDER } from '../../infra/constructs/connection-secret';
 import { TABLE_FORMAT } from '../../infra/constructs/archive-table';
 import { namedQueries } from '../../infra/named-queries';
+import { SYNC_BUNDLE, syncBundleBuildOptions } from '../../infra/sync-bundle';
 import { functionRole, onlyResource, synthesize, type Synthesized } from './support/synth';
 
 // One real synthesis (esbuild bundling and cdk-nag validation included) shared by every test here.
@@ -228,6 +231,21 @@ describe('sync function', () => {
     );
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe(`ConfigError: ${ENV.streamIds}: is required but not set`);
+  });
+
+  it('is byte for byte the bundle the benchmark builds from infra/sync-bundle.ts', async () => {
+    const [assetDir] = readdirSync(synth.outdir).filter((d) => d.startsWith('asset.'));
+    const deployed = readFileSync(join(synth.outdir, assetDir as string, 'index.mjs'));
+    const { build } = await import('esbuild');
+    const out = mkdtempSync(join(tmpdir(), 'kore-qa-bundle-'));
+    try {
+      await build(syncBundleBuildOptions(out));
+      const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+      expect(sha(readFileSync(join(out, 'index.mjs')))).toBe(sha(deployed));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: `nodejs${SYNC_BUNDLE.nodeMajor}.x` });
   });
 
   it('carries the configuration in the environment, under the names the function reads', () => {

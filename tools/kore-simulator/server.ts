@@ -77,6 +77,7 @@ class Simulator implements KoreSimulator {
     }
     wholeAtLeast('maxLimit', options.maxLimit, 1);
     wholeAtLeast('maxUsesPerJti', options.maxUsesPerJti, 1);
+    wholeAtLeast('cacheBytes', options.cacheBytes, 1);
     wholeAtLeast('seed', options.seed === undefined ? undefined : Math.abs(options.seed), 0);
     if (typeof options.contactsPerHour === 'number') wholeAtLeast('contactsPerHour', options.contactsPerHour, 0);
     const quirks = options.rawQuirks === true ? 1 : options.rawQuirks === false ? 0 : (options.rawQuirks ?? 0);
@@ -93,6 +94,7 @@ class Simulator implements KoreSimulator {
       edgeContacts: options.edgeContacts ?? true,
       documentedValues: options.documentedValues ?? false,
       rawQuirks: quirks,
+      ...(options.cacheBytes === undefined ? {} : { cacheBytes: options.cacheBytes }),
     });
     this.truth = new TruthView(this.store, (s) => this.streamExists(s), () => this.current);
     // Idle keep-alive sockets must not outlive a test; close() also ends them explicitly.

@@ -55,6 +55,11 @@ export interface SimulatorOptions extends Partial<ServingBehaviour> {
    * `__proto__` key in `custom_fields` (current-shape contacts). Read the exact text with `truthText`. Default 0.
    */
   rawQuirks?: boolean | number;
+  /**
+   * Bytes of generated contact JSON kept in memory (least recently used hours are dropped, then regenerated when
+   * asked for again). Default 256 MiB; the benchmark raises it for an hour of 50,000 contacts (about 600 MB).
+   */
+  cacheBytes?: number;
 }
 
 /**

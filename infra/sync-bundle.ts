@@ -1,0 +1,62 @@
+/**
+ * How the sync function is bundled, in one place: the CDK stack (`infra/constructs/sync-function.ts`) hands these
+ * settings to `NodejsFunction`, and the benchmark (`npm run bench`) builds with {@link syncBundleBuildOptions}, so the
+ * bundle measured is the bundle deployed. `test/infra/stack.test.ts` checks that both produce the same bytes.
+ *
+ * No aws-cdk-lib import here: the benchmark loads this module and must not pay for the CDK.
+ */
+import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
+
+/** The function's source entry. */
+export const SYNC_ENTRY = fileURLToPath(new URL('../functions/sync/handler.ts', import.meta.url));
+
+/** The esbuild settings of the deployed bundle (CDK passes the same ones to the esbuild command line). */
+export const SYNC_BUNDLE = Object.freeze({
+  /** Node.js major version of the Lambda runtime (nodejs24.x); CDK derives the esbuild target `node24` from it. */
+  nodeMajor: 24,
+  minify: true,
+  /**
+   * An external `index.mjs.map` next to the bundle, without the sources. It costs nothing unless Node is told to
+   * use it: see {@link SYNC_BUNDLE_NODE_OPTIONS}.
+   */
+  sourceMap: true,
+  sourcesContent: false,
+  /** ESM entry points of dependencies first: the AWS SDK v3 and zod tree-shake only from their ESM builds. */
+  mainFields: ['module', 'main'] as readonly string[],
+  /** Some bundled CommonJS dependencies call require() on Node built-ins, which ESM lacks. */
+  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  /** License banners of dependencies stay in node_modules, not in every cold start. */
+  legalComments: 'none' as const,
+});
+
+/**
+ * `NODE_OPTIONS` of the function. Source-mapped stack traces are worth their cost here: the function starts cold
+ * on nearly every (hourly) invocation, so the parse of the map is paid once an hour, and an unexpected error in the
+ * logs then points at a source line instead of column 48,213 of one minified line. The benchmark measures the
+ * import with and without it (`coldStart.importMs` and `importMsSourceMaps`).
+ */
+export const SYNC_BUNDLE_NODE_OPTIONS = '--enable-source-maps';
+
+/**
+ * The same build through esbuild's JavaScript API, writing `index.mjs` (and its map) into `outdir`: what the CDK's
+ * `esbuild --bundle` command line amounts to. `metafile` adds esbuild's account of what the bundle holds.
+ */
+export function syncBundleBuildOptions(outdir: string, extra: { readonly metafile?: boolean } = {}): BuildOptions {
+  return {
+    entryPoints: [SYNC_ENTRY],
+    bundle: true,
+    platform: 'node',
+    target: `node${SYNC_BUNDLE.nodeMajor}`,
+    format: 'esm',
+    outfile: `${outdir}/index.mjs`,
+    minify: SYNC_BUNDLE.minify,
+    sourcemap: SYNC_BUNDLE.sourceMap,
+    sourcesContent: SYNC_BUNDLE.sourcesContent,
+    mainFields: [...SYNC_BUNDLE.mainFields],
+    banner: { js: SYNC_BUNDLE.banner },
+    legalComments: SYNC_BUNDLE.legalComments,
+    logLevel: 'warning',
+    metafile: extra.metafile ?? false,
+  };
+}
