@@ -80,6 +80,11 @@ export interface ArchiveInfraConfig {
   readonly alarmEmail: string | undefined;
   /** Alarm when the archive is this many hours behind. */
   readonly alarmHoursBehind: number;
+  /**
+   * The sync function's reserved concurrency, or undefined for none (the default). Not what keeps runs apart (the
+   * ledger's per-stream lease does), and a reservation fails `cdk deploy` in accounts with a concurrency quota of 10.
+   */
+  readonly reservedConcurrency: number | undefined;
   readonly existingBucketName: string | undefined;
   readonly existingSecretArn: string | undefined;
   readonly encryption: EncryptionConfig;
@@ -198,6 +203,7 @@ const rawSchema = z
     }),
     alarmEmail: optional(z.email({ error: 'must be an e-mail address, or null for no subscription' })),
     alarmHoursBehind: intIn(2, 24 * 31).default(3),
+    reservedConcurrency: optional(intIn(1, 1000)),
     existingBucketName: optional(
       z.string().regex(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
         error: 'must be an S3 bucket name (3-63 lower-case letters, digits, "." and "-"), or null to create one',
@@ -403,6 +409,7 @@ export function parseInfraConfig(raw: unknown, overrides: Readonly<Record<string
     lifecycle: Object.freeze({ ...c.lifecycle }),
     alarmEmail: c.alarmEmail,
     alarmHoursBehind: c.alarmHoursBehind,
+    reservedConcurrency: c.reservedConcurrency,
     existingBucketName: c.existingBucketName,
     existingSecretArn: c.existingSecretArn,
     encryption: Object.freeze(encryption),

@@ -59,6 +59,7 @@ export class KoreQaArchiveStack extends Stack {
       secret: this.connection.secret,
       settings: config.functionSettings,
       logRetentionDays: config.logRetentionDays,
+      ...(config.reservedConcurrency === undefined ? {} : { reservedConcurrency: config.reservedConcurrency }),
     });
     acknowledgeArchivePolicy(this.sync, bucket, config.prefix);
 

@@ -43,11 +43,13 @@ export interface SyncFunctionProps {
   /** Further function settings, keyed by environment variable name. */
   readonly settings: Readonly<Record<string, string>>;
   readonly logRetentionDays: logs.RetentionDays;
+  /** Reserved concurrency; undefined (default) reserves none. Runs are kept apart per stream by the ledger's lease. */
+  readonly reservedConcurrency?: number;
 }
 
 /**
  * The hourly sync Lambda: bundled locally by esbuild (no Docker) from `functions/sync/handler.ts` into a
- * minified ESM bundle with source maps, Node.js 24 on ARM64, one run at a time (reserved concurrency 1),
+ * minified ESM bundle with source maps, Node.js 24 on ARM64 (no reserved concurrency unless asked for),
  * its own log group with retention, a role that may write only its log group, the archive prefix and the
  * dead-letter queue, and read only the connection secret. Failed asynchronous invocations (after retries)
  * land in an encrypted dead-letter queue.
@@ -95,8 +97,7 @@ export class SyncFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: SYNC_FUNCTION_SIZING.memoryMb,
       timeout: SYNC_FUNCTION_SIZING.timeout,
-      // Runs must not overlap: two runs on one stream would race on its state object.
-      reservedConcurrentExecutions: 1,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       role,
       logGroup: this.logGroup,
       environment: {
