@@ -4,6 +4,7 @@
  * column for the hour already archived, with no request to the API, and DuckDB reads the result with the Glue types.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runStatusCommand } from '../../functions/cli/status';
 import { handler, resetRuntimeForTests } from '../../functions/sync/handler';
 import { openArchive } from '../../tools/archive-sql';
 import { lambdaContext, startHarness, type Harness } from '../support/harness';
@@ -58,6 +59,10 @@ describe('schema drift, seen and then repaired from raw', () => {
       expect(String(byId(before, id)?.raw)).toContain('"Passed Flag"');
     }
     expect(await manifest()).toMatchObject({ reprocessCount: 0, drift: { unknownKeys: { 'Passed Flag': 3 } } });
+    // `status` shows the drift per stream.
+    const lines: string[] = [];
+    expect(await runStatusCommand(['--stream', STREAM, '--from', '2026-11-21', '--to', '2026-11-22'], process.env, (l) => lines.push(l))).toBe(0);
+    expect(lines.join('\n')).toContain('drift: 1 unmapped key ("Passed Flag")');
 
     useEnv({ ARCHIVE_COLUMN_ALIASES: '{"is_passed": ["Passed Flag"]}' });
     const requests = h.sim.requests.length;

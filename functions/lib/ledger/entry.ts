@@ -53,6 +53,8 @@ export interface LedgerEntry {
   readonly requests?: number;
   /** API requests spent on the unfinished work since the last success (checkpointed or failed attempts). */
   readonly requestsSinceSuccess?: number;
+  /** Keys the schema did not map in the last successful version (drift; their values are only in `raw`). */
+  readonly unknownKeys?: readonly string[];
   readonly refresh: RefreshState;
   readonly lastError?: LedgerErrorInfo;
   /** Continuation state owned by the fetch code; cleared by a success. */
@@ -123,9 +125,10 @@ export function recordSuccess(
     readonly apiTotalResults: number | undefined;
     readonly requests: number;
     readonly tiers: readonly number[];
+    readonly unknownKeys?: readonly string[];
   },
 ): LedgerEntry {
-  const { pending: _pending, lastError: _error, checkpoint: _checkpoint, requestsSinceSuccess, ...entry } = base(previous, change);
+  const { pending: _pending, lastError: _error, checkpoint: _checkpoint, requestsSinceSuccess, unknownKeys: _keys, ...entry } = base(previous, change);
   return {
     ...entry,
     status: 'archived',
@@ -136,6 +139,7 @@ export function recordSuccess(
     ...(change.apiTotalResults === undefined ? {} : { apiTotalResults: change.apiTotalResults }),
     requests: (requestsSinceSuccess ?? 0) + change.requests,
     refresh: refreshState(change.hour, change.at, change.tiers),
+    ...(change.unknownKeys === undefined || change.unknownKeys.length === 0 ? {} : { unknownKeys: [...change.unknownKeys] }),
     runId: change.runId,
   };
 }

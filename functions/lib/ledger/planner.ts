@@ -78,6 +78,8 @@ export interface StreamBacklog {
   readonly nextRefreshDueAt: Date | undefined;
   /** API requests per archived contact over the hours read (the cost of the archive), if any were archived. */
   readonly requestsPerContact: number | undefined;
+  /** Keys the schema does not map, over the hours read (drift: map them with ARCHIVE_COLUMN_ALIASES, then reprocess). */
+  readonly unknownKeys: readonly string[];
   /** The most recent error recorded on a failed or quarantined hour. */
   readonly lastError: (LedgerErrorInfo & { readonly hour: Date; readonly at: Date | undefined }) | undefined;
 }
@@ -144,6 +146,7 @@ function classify(view: StreamView, policy: PlanPolicy, now: Date): Classified {
   let lastError: StreamBacklog['lastError'];
   let requests = 0;
   let contacts = 0;
+  const unknownKeys = new Set<string>();
 
   let behind = 0;
   for (let t = from; t <= newest; t += HOUR_MS) {
@@ -160,6 +163,7 @@ function classify(view: StreamView, policy: PlanPolicy, now: Date): Classified {
       requests += entry.requests;
       contacts += entry.records;
     }
+    for (const key of entry.unknownKeys ?? []) unknownKeys.add(key);
     if (entry.status === 'failed' || entry.status === 'quarantined') {
       const isQuarantined = entry.status === 'quarantined' || entry.attempts >= policy.maxAttempts;
       if (isQuarantined) quarantined += 1;
@@ -199,6 +203,7 @@ function classify(view: StreamView, policy: PlanPolicy, now: Date): Classified {
       backfillPending: backfills.length,
       nextRefreshDueAt: nextRefresh === undefined ? undefined : new Date(nextRefresh),
       requestsPerContact: contacts > 0 ? requests / contacts : undefined,
+      unknownKeys: [...unknownKeys].sort(),
       lastError,
     },
   };

@@ -84,6 +84,10 @@ export function summaryLine(status: StreamStatus): string {
   if (b.quarantined > 0) parts.push(`${b.quarantined} quarantined`);
   if (b.backfillPending > 0) parts.push(`${b.backfillPending} backfill ${b.backfillPending === 1 ? 'hour' : 'hours'} pending`);
   if (b.nextRefreshDueAt !== undefined) parts.push(`next refresh due ${formatHour(b.nextRefreshDueAt)}`);
+  if (b.unknownKeys.length > 0) {
+    const shown = b.unknownKeys.slice(0, 3).map((k) => `"${k}"`).join(', ');
+    parts.push(`drift: ${b.unknownKeys.length} unmapped ${b.unknownKeys.length === 1 ? 'key' : 'keys'} (${shown}${b.unknownKeys.length > 3 ? ', …' : ''})`);
+  }
   if (b.lastError !== undefined) parts.push(`last error (${formatHour(b.lastError.hour)}): ${b.lastError.name}: ${b.lastError.message}`);
   if (!status.hasLedger) parts.push('no ledger yet: shown as the next sync will create it from the old progress marker, if any');
   return `${status.streamId}: ${parts.join(', ')}`;
@@ -125,6 +129,7 @@ export function statusJson(statuses: readonly StreamStatus[], now: Date): unknow
         backfillPending: s.backlog.backfillPending,
         nextRefreshDueAt: iso(s.backlog.nextRefreshDueAt),
         requestsPerContact: s.backlog.requestsPerContact ?? null,
+        unknownKeys: s.backlog.unknownKeys,
         lastError:
           s.backlog.lastError === undefined
             ? null

@@ -71,7 +71,12 @@ export interface WindowOutcome {
 }
 
 /** {@link archiveWindow}'s result: the outcome, plus what the ledger records. */
-export type WindowResult = Omit<WindowOutcome, 'refresh'> & { readonly apiTotalResults?: number | undefined; readonly cause?: unknown };
+export type WindowResult = Omit<WindowOutcome, 'refresh'> & {
+  readonly apiTotalResults?: number | undefined;
+  /** Keys the schema did not map (drift), for the ledger and `status`. */
+  readonly unknownKeys?: readonly string[];
+  readonly cause?: unknown;
+};
 
 /** What {@link archiveWindow} needs. */
 export interface WindowDeps {
@@ -231,6 +236,7 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
       pages: progress.requests,
       problems,
       apiTotalResults: progress.apiTotalResults,
+      unknownKeys: Object.keys(drift.report().unknownKeys),
     };
     deps.log.info('window archived', { ...outcome, changes: manifest.changes, skipped, method: progress.method });
     return outcome;

@@ -229,6 +229,7 @@ async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined,
         apiTotalResults: result.apiTotalResults,
         requests: result.pages,
         tiers: deps.policy.refreshLagHours,
+        ...(result.unknownKeys === undefined ? {} : { unknownKeys: result.unknownKeys }),
       }),
     );
   } else {
@@ -243,7 +244,7 @@ async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined,
       });
     }
   }
-  const { cause: _cause, apiTotalResults: _total, ...outcome } = result;
+  const { cause: _cause, apiTotalResults: _total, unknownKeys: _keys, ...outcome } = result;
   return { ...outcome, refresh: item.kind === 'refresh' };
 }
 
