@@ -95,16 +95,11 @@ function summaryLine(summary: SyncSummary, elapsedMs: number): string {
 }
 
 /** How far behind a scheduled run left each stream, and how the rest of the history will arrive. */
-export function backlogLines(summary: SyncSummary, config: SyncConfig): string[] {
-  const backlog = backlogOf(summary, config.maxCatchUpHours);
+export function backlogLines(summary: SyncSummary): string[] {
+  const backlog = backlogOf(summary);
   if (backlog.length === 0) return [];
   return [
-    ...backlog.map(
-      (b) =>
-        `${b.streamId} is ${formatCount(b.hoursBehind, 'hour')} behind: each hourly run catches up at most ${config.maxCatchUpHours} ` +
-        `(about ${formatCount(b.runsToCatchUp, 'more run')})`,
-    ),
-    // Before backfill (issue 10) is merged, sync --from/--to is the way, at most MAX_MANUAL_HOURS per run.
+    ...backlog.map((b) => `${b.streamId} is ${formatCount(b.hoursBehind, 'hour')} behind: the next runs catch up at the API budget (kore-qa-archive status shows which)`),
     `${HISTORY_ADVICE}, or kore-qa-archive sync --from H --to H (at most ${MAX_MANUAL_HOURS} hours per run)`,
   ];
 }
@@ -168,5 +163,5 @@ function finish(summary: SyncSummary, io: CliIo, json: boolean, config: SyncConf
     return;
   }
   io.out.write(`${summaryLine(summary, elapsedMs)}\n`);
-  for (const line of backlogLines(summary, config)) io.out.write(`${line}\n`);
+  for (const line of backlogLines(summary)) io.out.write(`${line}\n`);
 }

@@ -106,11 +106,10 @@ function logSink(logger: Logger): LogSink {
 }
 
 /** Says, in the run's log, how far behind a scheduled run left each stream and how history will arrive. */
-function logBacklog(summary: SyncSummary, config: SyncConfig, logger: Logger): SyncSummary {
-  const streams = backlogOf(summary, config.maxCatchUpHours);
+function logBacklog(summary: SyncSummary, logger: Logger): SyncSummary {
+  const streams = backlogOf(summary);
   if (streams.length > 0) {
-    logger.warn('the archive is behind; the hourly runs catch up at most maxCatchUpHours per stream per run', {
-      maxCatchUpHours: config.maxCatchUpHours,
+    logger.warn('the archive is behind; the next runs (the drain) catch up at the API budget, newest gaps first', {
       streams,
       advice: HISTORY_ADVICE,
     });
@@ -237,7 +236,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
         },
       });
       try {
-        return await runSync(request, { ...common, source: client }).then((summary) => logBacklog(summary, config, logger));
+        return await runSync(request, { ...common, source: client }).then((summary) => logBacklog(summary, logger));
       } finally {
         await client.close();
         metrics.publish();

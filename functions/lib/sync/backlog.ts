@@ -1,11 +1,9 @@
 import type { SyncSummary } from './sync';
 
-/** A stream that a scheduled run left behind, and how long the hourly catch-up will take to close the gap. */
+/** A stream that a scheduled run left behind: closed hours it has never archived. */
 export interface StreamBacklog {
   readonly streamId: string;
   readonly hoursBehind: number;
-  /** Hourly runs still needed at `maxCatchUpHours` per run. */
-  readonly runsToCatchUp: number;
 }
 
 /** How history arrives when the hourly catch-up is too slow (shown with every backlog). */
@@ -16,9 +14,9 @@ export const HISTORY_ADVICE =
  * The streams a scheduled run left behind (empty for manual runs, or when every stream is current), so a
  * first run over a long backlog states how far behind each stream is instead of looking finished.
  */
-export function backlogOf(summary: Pick<SyncSummary, 'kind' | 'hoursBehind'>, maxCatchUpHours: number): StreamBacklog[] {
+export function backlogOf(summary: Pick<SyncSummary, 'kind' | 'hoursBehind'>): StreamBacklog[] {
   if (summary.kind !== 'scheduled') return [];
   return Object.entries(summary.hoursBehind)
     .filter(([, hours]) => hours > 0)
-    .map(([streamId, hoursBehind]) => ({ streamId, hoursBehind, runsToCatchUp: Math.ceil(hoursBehind / maxCatchUpHours) }));
+    .map(([streamId, hoursBehind]) => ({ streamId, hoursBehind }));
 }
