@@ -116,7 +116,7 @@ export class KoreQaArchiveStack extends Stack {
       memoryMb: SYNC_FUNCTION_SIZING.memoryMb,
       timeout: SYNC_FUNCTION_SIZING.timeout,
       hoursBehindThreshold: config.alarmHoursBehind,
-      alarms: [this.alarms.functionErrors, this.alarms.deadLetters, this.alarms.hoursBehind],
+      alarms: [this.alarms.functionErrors, this.alarms.deadLetters, this.alarms.hoursBehind, this.alarms.quarantined],
     });
 
     const backlog = backlogWarning(config.archiveStart, config.functionSettings, new Date());

@@ -19,6 +19,8 @@ export const METRICS = Object.freeze({
   windowsQuarantined: 'WindowsQuarantined',
   /** Refreshes whose due time has passed without being done. */
   refreshesOverdue: 'RefreshesOverdue',
+  /** Contacts a refresh found answered differently (a late score, an audit, `NA` becoming a score). */
+  contactsUpdated: 'ContactsUpdated',
   unexpectedOutsideWindow: 'UnexpectedOutsideWindow',
   windowsSliced: 'WindowsSliced',
   refreshShrank: 'RefreshShrank',

@@ -32,6 +32,8 @@ export class Alarms extends Construct {
   readonly functionErrors: cloudwatch.Alarm;
   readonly deadLetters: cloudwatch.Alarm;
   readonly hoursBehind: cloudwatch.Alarm;
+  /** Stream-hours that failed too often and now wait for their daily retry. */
+  readonly quarantined: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -104,8 +106,24 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
+    // A quarantined hour no longer blocks anything, so nothing else would fire: someone has to look at it.
+    this.quarantined = new cloudwatch.Alarm(this, 'WindowsQuarantined', {
+      alarmDescription: 'A stream-hour failed ARCHIVE_MAX_WINDOW_ATTEMPTS times in a row and is quarantined (retried daily): see `kore-qa-archive status`.',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS.namespace,
+        metricName: METRICS.windowsQuarantined,
+        dimensionsMap: { service: METRICS.service },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     const action = new actions.SnsAction(this.topic);
-    for (const alarm of [this.functionErrors, this.deadLetters, this.hoursBehind]) {
+    for (const alarm of [this.functionErrors, this.deadLetters, this.hoursBehind, this.quarantined]) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }

@@ -75,7 +75,7 @@ describe('CloudWatch dashboard', () => {
 
   it('shows the state of every alarm', () => {
     const alarms = dashboardBody().widgets.find((w) => w.type === 'alarm');
-    expect(alarms?.properties.alarms).toHaveLength(3);
+    expect(alarms?.properties.alarms).toHaveLength(4);
   });
 
   it('gives its console address, the first query and the secret command as stack outputs', () => {

@@ -497,10 +497,19 @@ describe('alarms', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('fire on function errors, dead letters and the archive falling behind, and notify on recovery', () => {
+  it('fire on function errors, dead letters, the archive falling behind and quarantined hours, and notify on recovery', () => {
     const topic = ref(template, 'AWS::SNS::Topic');
-    // The fourth, on drain failures, is checked in drain-state-machine.test.ts.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // The fifth, on drain failures, is checked in drain-state-machine.test.ts.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS.namespace,
+      MetricName: METRICS.windowsQuarantined,
+      Dimensions: [{ Name: 'service', Value: METRICS.service }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topic],
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',

@@ -196,6 +196,7 @@ describe('streamBacklog', () => {
       nextRefreshDueAt: H('2026-11-20T04'),
       // One archived hour: 1 request for 100 contacts.
       requestsPerContact: 0.01,
+      unknownKeys: [],
       lastError: { name: 'KoreApiError', message: 'HTTP 500 #2', hour: H('2026-11-20T02'), at: H('2026-11-20T03') },
     });
   });

@@ -209,6 +209,7 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
     deps.metrics.count(METRICS.pagesFetched, progress.requests);
     deps.metrics.count(METRICS.recordProblems, problems);
     deps.metrics.count(METRICS.unexpectedOutsideWindow, unexpected);
+    deps.metrics.count(METRICS.contactsUpdated, manifest.changes.updated);
     const edge = boundary?.edge();
     if (edge !== undefined && edge.recovered + edge.keptHere > 0) deps.metrics.count(METRICS.boundaryRecovered, edge.recovered + edge.keptHere);
     if (progress.method === 'slices') {
