@@ -19,10 +19,10 @@ type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 export const SYNC_HELP = `Usage: kore-qa-archive sync [--hour H ... | --from H --to H] [--stream ID ...] [--json] [--verbose]
 
 Archives hours of Kore.ai Quality AI contacts into the S3 archive, with the same code and configuration
-as the hourly Lambda. Re-archiving an hour replaces it: nothing is duplicated.
+as the hourly Lambda. Re-archiving an hour merges it with what was archived: nothing is duplicated or lost.
 
   (no hour flag)          archive the previous hour, catching up every hour missed since the last run
-                          (at most ARCHIVE_MAX_CATCHUP_HOURS per stream per run, default 24)
+                          (every hour the window ledger says is due: new hours, refreshes, retries)
   --hour H                archive hour H (repeat for more hours)
   --from H --to H         archive every hour from --from up to, not including, --to
                           (at most ${MAX_MANUAL_HOURS} hours, 31 days, per run: split longer ranges)
