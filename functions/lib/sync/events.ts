@@ -30,9 +30,29 @@ export interface ReprocessRequest {
  */
 export function parseReprocessEvent(event: Readonly<Record<string, unknown>>): ReprocessRequest {
   const kind = event.action === 'prune' ? 'prune' : 'reprocess';
-  const allowed = ['action', 'from', 'to', 'streams', ...(kind === 'prune' ? ['conversationIds'] : [])];
+  const { hours, streams } = rangeAction(event, kind, kind === 'prune' ? ['conversationIds'] : []);
+  if (kind === 'reprocess') return { kind, hours, streams };
+  const ids = event.conversationIds;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.some((s) => typeof s !== 'string' || s === '')) {
+    throw new EventValidationError('"conversationIds" must be a non-empty list of the conversation ids to remove');
+  }
+  return { kind, hours, streams, conversationIds: ids as string[] };
+}
+
+/**
+ * The shared fields of an `{"action": ...}` event over a range of hours: `from` and `to` (exclusive), an optional
+ * list of `streams`, and no field but those and `extra`.
+ */
+function rangeAction(
+  event: Readonly<Record<string, unknown>>,
+  action: string,
+  extra: readonly string[],
+): { hours: Date[]; streams: readonly string[] | undefined } {
+  const allowed = ['action', 'from', 'to', 'streams', ...extra];
   const unknown = Object.keys(event).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw new EventValidationError(`a ${kind} event takes only ${allowed.slice(1).map((k) => `"${k}"`).join(', ')}, not "${unknown[0]}"`);
+  if (unknown.length > 0) {
+    throw new EventValidationError(`a ${action} event takes only ${allowed.slice(1).map((k) => `"${k}"`).join(', ')}, not "${unknown[0]}"`);
+  }
   const from = hourField(event.from, 'from');
   const to = hourField(event.to, 'to');
   if (to.getTime() <= from.getTime()) throw new EventValidationError('"to" must be after "from" (it is exclusive)');
@@ -40,12 +60,7 @@ export function parseReprocessEvent(event: Readonly<Record<string, unknown>>): R
   if (streams !== undefined && (!Array.isArray(streams) || streams.some((s) => typeof s !== 'string' || s === ''))) {
     throw new EventValidationError('"streams" must be a list of stream ids');
   }
-  if (kind === 'reprocess') return { kind, hours: hoursBetween(from, to), streams: streams as string[] | undefined };
-  const ids = event.conversationIds;
-  if (!Array.isArray(ids) || ids.length === 0 || ids.some((s) => typeof s !== 'string' || s === '')) {
-    throw new EventValidationError('"conversationIds" must be a non-empty list of the conversation ids to remove');
-  }
-  return { kind, hours: hoursBetween(from, to), streams: streams as string[] | undefined, conversationIds: ids as string[] };
+  return { hours: hoursBetween(from, to), streams: streams as string[] | undefined };
 }
 
 /** A manual request may ask for at most this many hours (31 days): bigger backfills are split. */
@@ -94,18 +109,10 @@ function manualHours(hours: Date[], now: Date, limits: EventLimits, maxHours = M
 }
 
 function backfillEvent(event: Readonly<Record<string, unknown>>, now: Date, limits: EventLimits): SyncRequest {
-  const unknown = Object.keys(event).filter((k) => !['action', 'from', 'to', 'streams'].includes(k));
-  if (unknown.length > 0) throw new EventValidationError(`a backfill event takes only "from", "to" and "streams", not "${unknown[0]}"`);
-  const from = hourField(event.from, 'from');
-  const to = hourField(event.to, 'to');
-  if (to.getTime() <= from.getTime()) throw new EventValidationError('"to" must be after "from" (it is exclusive)');
-  const { streams } = event;
-  if (streams !== undefined && (!Array.isArray(streams) || streams.some((s) => typeof s !== 'string' || s === ''))) {
-    throw new EventValidationError('"streams" must be a list of stream ids');
-  }
+  const range = rangeAction(event, 'backfill', []);
   // Months are normal: no cap on the range. Validated like a manual range otherwise.
-  const { hours } = manualHours(hoursBetween(from, to), now, limits, Number.POSITIVE_INFINITY) as { hours: readonly Date[] };
-  return { kind: 'backfill', hours, streams: streams as string[] | undefined };
+  const { hours } = manualHours(range.hours, now, limits, Number.POSITIVE_INFINITY) as { hours: readonly Date[] };
+  return { kind: 'backfill', hours, streams: range.streams };
 }
 
 /**
