@@ -16,7 +16,7 @@ import { ArchiveWriter } from './archive/writer';
 import { createS3Client } from './aws/s3-client';
 import { secretsManagerReader, type SecretReader } from './aws/secrets';
 import type { SyncConfig } from './config';
-import { KoreClient } from './kore/client';
+import { clientOptionsOf, KoreClient } from './kore/client';
 import { parseKoreSecret } from './kore/secret';
 import { METRICS } from './metric-names';
 import { backlogOf, HISTORY_ADVICE } from './sync/backlog';
@@ -209,36 +209,24 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
         onWindow: options.onWindow,
       };
       // A backfill only marks hours due in the ledger: no secret, no API.
-      if (request.kind === 'backfill') {
-        try {
-          return await runSync(request, { ...common, source: NO_SOURCE });
-        } finally {
-          metrics.publish();
-          logger.removeKeys(['runId']);
-        }
-      }
-      const connection = parseKoreSecret(await readSecret(config.secretId));
-      const client = new KoreClient({
-        connection,
-        pageSize: config.pageSize,
-        pagingMode: config.pagingMode,
-        includeBelowThreshold: config.includeBelowThreshold,
-        contactDirection: config.contactDirection,
-        rateLimitRpm: config.rateLimitRpm,
-        requestTimeoutMs: config.requestTimeoutMs,
-        maxAttempts: config.maxAttempts,
-        observer: {
-          retry: (info) => {
-            metrics.count(METRICS.retries, 1);
-            options.onRetry?.(info);
-          },
-          page: (info) => options.onPage?.(info),
-        },
-      });
+      let client: KoreClient | undefined;
       try {
-        return await runSync(request, { ...common, source: client }).then((summary) => logBacklog(summary, logger));
+        if (request.kind !== 'backfill') {
+          client = new KoreClient({
+            connection: parseKoreSecret(await readSecret(config.secretId)),
+            ...clientOptionsOf(config),
+            observer: {
+              retry: (info) => {
+                metrics.count(METRICS.retries, 1);
+                options.onRetry?.(info);
+              },
+              page: (info) => options.onPage?.(info),
+            },
+          });
+        }
+        return logBacklog(await runSync(request, { ...common, source: client ?? NO_SOURCE }), logger);
       } finally {
-        await client.close();
+        await client?.close();
         metrics.publish();
         logger.removeKeys(['runId']);
       }

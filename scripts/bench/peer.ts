@@ -15,7 +15,7 @@ import { normalizeContact } from '../../functions/lib/archive/normalize';
 import { createS3Client } from '../../functions/lib/aws/s3-client';
 import { secretsManagerReader } from '../../functions/lib/aws/secrets';
 import { loadConfig, parseHour } from '../../functions/lib/config';
-import { KoreClient } from '../../functions/lib/kore/client';
+import { clientOptionsOf, KoreClient } from '../../functions/lib/kore/client';
 import { parseKoreSecret } from '../../functions/lib/kore/secret';
 import { HOUR_MS } from '../../functions/lib/sync/windows';
 import { childMain, cpuMsSince, peakRssMb } from './child';
@@ -40,16 +40,7 @@ async function main(): Promise<PeerReport> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const connection = parseKoreSecret(await secretsManagerReader(new SecretsManagerClient({}))(config.secretId));
-  const client = new KoreClient({
-    connection,
-    pageSize: config.pageSize,
-    pagingMode: config.pagingMode,
-    includeBelowThreshold: config.includeBelowThreshold,
-    contactDirection: config.contactDirection,
-    rateLimitRpm: config.rateLimitRpm,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxAttempts: config.maxAttempts,
-  });
+  const client = new KoreClient({ connection, ...clientOptionsOf(config) });
   const ctx = { streamId, window, runId: `peer-${randomUUID().slice(0, 8)}`, archivedAt: new Date() };
   const lines: string[] = [];
   try {

@@ -1,5 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { ENV, type PagingMode } from '../config';
+import { ENV, type PagingMode, type SyncConfig } from '../config';
 import { ArchiveError, ConfigError, KoreApiError, KoreAuthError } from '../errors';
 import type { ContactPage, ContactSource, RunObserver, TimeWindow } from '../types';
 import { createTokenProvider, type TokenProvider } from './auth';
@@ -49,6 +49,21 @@ export interface KoreClientOptions {
 }
 
 const METHOD = 'POST';
+
+/** The client options a configuration sets (everything but the connection and the observer). */
+export function clientOptionsOf(
+  config: Pick<SyncConfig, 'pageSize' | 'pagingMode' | 'includeBelowThreshold' | 'contactDirection' | 'rateLimitRpm' | 'requestTimeoutMs' | 'maxAttempts'>,
+): Pick<KoreClientOptions, 'pageSize' | 'pagingMode' | 'includeBelowThreshold' | 'contactDirection' | 'rateLimitRpm' | 'requestTimeoutMs' | 'maxAttempts'> {
+  return {
+    pageSize: config.pageSize,
+    pagingMode: config.pagingMode,
+    includeBelowThreshold: config.includeBelowThreshold,
+    contactDirection: config.contactDirection,
+    rateLimitRpm: config.rateLimitRpm,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxAttempts: config.maxAttempts,
+  };
+}
 
 /** The API path of a stream's raw data (no host: this is what errors show). */
 export function rawDataPath(streamId: string): string {
