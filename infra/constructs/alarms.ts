@@ -92,14 +92,7 @@ export class Alarms extends Construct {
     // only fills missing points when the whole evaluation range lacks data, so one late run does not trip it.
     this.hoursBehind = new cloudwatch.Alarm(this, 'HoursBehind', {
       alarmDescription: `The archive is ${props.hoursBehindThreshold} or more hours behind, or no run has reported for hours.`,
-      metric: new cloudwatch.Metric({
-        namespace: METRICS.namespace,
-        metricName: METRICS.hoursBehind,
-        // Powertools Metrics adds the `service` dimension to every metric by default.
-        dimensionsMap: { service: METRICS.service },
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: Duration.hours(1),
-      }),
+      metric: hourlyMaximum(METRICS.hoursBehind),
       threshold: props.hoursBehindThreshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -109,13 +102,7 @@ export class Alarms extends Construct {
     // A quarantined hour no longer blocks anything, so nothing else would fire: someone has to look at it.
     this.quarantined = new cloudwatch.Alarm(this, 'WindowsQuarantined', {
       alarmDescription: 'A stream-hour failed ARCHIVE_MAX_WINDOW_ATTEMPTS times in a row and is quarantined (retried daily): see `kore-qa-archive status`.',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS.namespace,
-        metricName: METRICS.windowsQuarantined,
-        dimensionsMap: { service: METRICS.service },
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: Duration.hours(1),
-      }),
+      metric: hourlyMaximum(METRICS.windowsQuarantined),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -128,4 +115,15 @@ export class Alarms extends Construct {
       alarm.addOkAction(action);
     }
   }
+}
+
+/** The hourly maximum of one of the function's own metrics (Powertools adds the `service` dimension to each). */
+function hourlyMaximum(metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS.namespace,
+    metricName,
+    dimensionsMap: { service: METRICS.service },
+    statistic: cloudwatch.Stats.MAXIMUM,
+    period: Duration.hours(1),
+  });
 }
