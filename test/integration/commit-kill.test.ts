@@ -210,7 +210,7 @@ describe('first archive of two hours (scheduled catch-up) interrupted at every S
     }
   }
 
-  it('failed (403, or 500 after S3 applied it) at each request: each hour absent or complete, the state never ahead, the next run heals', async () => {
+  it('failed (403, or 500 after S3 applied it) at each request: each hour absent or complete, the ledger never claims an incomplete hour, the next run heals', async () => {
     const prefixes = [`kore-qa/contacts/stream_id=${s}/`, `kore-qa/_ledger/stream_id=${s}/`, `kore-qa/_leases/stream_id=${s}.json`];
     for (const prefix of prefixes) expect(await h.s3.listKeys(prefix)).toEqual([]);
     const before = h.proxy.count();
