@@ -13,6 +13,7 @@ import { QueryWorkgroup } from './constructs/query-workgroup';
 import { SYNC_FUNCTION_SIZING, SyncFunction } from './constructs/sync-function';
 import { backlogWarning } from './first-deploy';
 import { namedQueries } from './named-queries';
+import { syncMemoryMb } from './sizing';
 import { acknowledgeArchivePolicy } from './nag-acknowledgements';
 
 /** Properties of {@link KoreQaArchiveStack}. */
@@ -59,6 +60,7 @@ export class KoreQaArchiveStack extends Stack {
       secret: this.connection.secret,
       settings: config.functionSettings,
       logRetentionDays: config.logRetentionDays,
+      memoryMb: syncMemoryMb(config.rateLimitRpm),
       ...(config.reservedConcurrency === undefined ? {} : { reservedConcurrency: config.reservedConcurrency }),
     });
     acknowledgeArchivePolicy(this.sync, bucket, config.prefix);
@@ -113,7 +115,7 @@ export class KoreQaArchiveStack extends Stack {
       logGroup: this.sync.logGroup,
       deadLetterQueue: this.sync.deadLetterQueue,
       rateLimitRpm: config.rateLimitRpm,
-      memoryMb: SYNC_FUNCTION_SIZING.memoryMb,
+      memoryMb: this.sync.memoryMb,
       timeout: SYNC_FUNCTION_SIZING.timeout,
       hoursBehindThreshold: config.alarmHoursBehind,
       alarms: [this.alarms.functionErrors, this.alarms.deadLetters, this.alarms.hoursBehind, this.alarms.quarantined],

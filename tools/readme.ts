@@ -9,11 +9,12 @@ import { namedQueries } from '../infra/named-queries';
 /** The documentation page holding the generated sections, relative to the repository root. */
 export const TABLE_DOC = 'docs/table.md';
 
-function replaceBetween(text: string, name: string, content: string): string {
+/** `text` with what lies between its `<!-- name:start -->` and `<!-- name:end -->` markers replaced by `content`. */
+export function replaceBetween(text: string, name: string, content: string, doc = TABLE_DOC): string {
   const start = new RegExp(`<!-- ${name}:start[^>]*-->\\n`).exec(text);
   const endMarker = `<!-- ${name}:end -->`;
   const end = text.indexOf(endMarker);
-  if (!start || end < start.index) throw new Error(`${TABLE_DOC} lacks the <!-- ${name}:start --> / ${endMarker} markers`);
+  if (!start || end < start.index) throw new Error(`${doc} lacks the <!-- ${name}:start --> / ${endMarker} markers`);
   const from = start.index + start[0].length;
   return `${text.slice(0, from)}${content.trimEnd()}\n${text.slice(end)}`;
 }

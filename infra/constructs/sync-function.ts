@@ -19,12 +19,10 @@ import { SYNC_BUNDLE, SYNC_BUNDLE_NODE_OPTIONS, SYNC_ENTRY } from '../sync-bundl
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * Memory and timeout of the sync function. Gzip and JSON work is CPU-bound and Lambda
- * CPU grows with memory, hence 1024 MB; 15 minutes is Lambda's maximum, and the function stops taking new
- * hours before it runs out (deferred hours are picked up by the next run).
+ * Timeout of the sync function: 15 minutes is Lambda's maximum, and the function stops taking new hours before it
+ * runs out (what is left stays due for the next run). The memory follows the API rate (infra/sizing.ts).
  */
 export const SYNC_FUNCTION_SIZING = Object.freeze({
-  memoryMb: 1024,
   timeout: Duration.minutes(15),
 });
 
@@ -43,6 +41,8 @@ export interface SyncFunctionProps {
   /** Further function settings, keyed by environment variable name. */
   readonly settings: Readonly<Record<string, string>>;
   readonly logRetentionDays: logs.RetentionDays;
+  /** Memory setting (see infra/sizing.ts: chosen from the benchmark for the account's API rate). */
+  readonly memoryMb: number;
   /** Reserved concurrency; undefined (default) reserves none. Runs are kept apart per stream by the ledger's lease. */
   readonly reservedConcurrency?: number;
 }
@@ -59,9 +59,12 @@ export class SyncFunction extends Construct {
   readonly logGroup: logs.LogGroup;
   /** Failed scheduled runs: the function's on-failure destination and the schedule target's DLQ. */
   readonly deadLetterQueue: sqs.Queue;
+  /** The memory setting deployed. */
+  readonly memoryMb: number;
 
   constructor(scope: Construct, id: string, props: SyncFunctionProps) {
     super(scope, id);
+    this.memoryMb = props.memoryMb;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetentionDays,
@@ -95,7 +98,7 @@ export class SyncFunction extends Construct {
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: SYNC_FUNCTION_SIZING.memoryMb,
+      memorySize: props.memoryMb,
       timeout: SYNC_FUNCTION_SIZING.timeout,
       ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       role,

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:docs`: regenerates docs/performance.md (and docs/performance.json, the data it was made from) from
- * the JSON of `npm run bench`. Nothing in that page is typed by hand: re-run the bench, then this.
+ * `npm run bench:docs`: regenerates docs/performance.md, docs/performance.json (the data it was made from) and the
+ * README's Performance section from the JSON of `npm run bench`. Nothing there is typed by hand: re-run the bench,
+ * then this.
  *
  * ```sh
  * npm run bench:docs                       # reads bench-results.json
@@ -9,128 +10,22 @@
  */
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { describeTarget, RESULTS_VERSION, type BenchResults, type Figure, type ScenarioResult } from './results';
+import { replaceBetween } from '../../tools/readme';
+import { renderPerformancePage, renderReadmeSection } from './render';
+import { RESULTS_VERSION, type BenchResults } from './results';
 
-const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
-/** Lambda's price per GB-second on arm64 (us-east-1, first tier), the architecture the stack deploys. */
-const PRICE_PER_GB_S = 0.0000133334;
-/** Lambda gives a function one full vCPU at 1,769 MB, and CPU in proportion below that. */
-const FULL_VCPU_MB = 1769;
-const TIMEOUT_S = 15 * 60;
-/** The function starts no new hour with less than this left, so this much of each invocation is not used for fetching. */
-const RESERVE_S = 3 * 60;
-const MEMORY_SETTINGS_MB = [256, 512, 1024, 1769];
-const RATES = [60, 600];
-
-const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
-
-function find(results: BenchResults, scenario: string, id: string): Figure | undefined {
-  return results.scenarios.find((s) => s.id === scenario)?.figures.find((f) => f.id === id);
-}
-
-/** `2.76×`, `474 ms`, `0`. */
-function valueOf(f: Figure): string {
-  return f.unit === '' || f.unit === '×' ? `${f.value}${f.unit}` : `${f.value} ${f.unit}`;
-}
-
-function figureRow(s: ScenarioResult, f: Figure): string {
-  const met = f.met === undefined ? '' : f.met ? 'yes' : '**no**';
-  return `| ${s.title} | ${f.label} | ${valueOf(f)} | ${describeTarget(f.target, f.unit)} | ${f.ratio ?? ''} | ${met} | ${f.note ?? ''} |`;
-}
-
-/** Sizing from the measured figures: contacts an invocation can archive, and cost per 10,000 contacts. */
-function sizing(results: BenchResults): string[] {
-  const cpuUs = find(results, 'cpu-bound', 'cpuUsPerContact')?.value ?? Number.NaN;
-  const requestsRatio = find(results, 'requests', 'requestsRatio')?.value ?? Number.NaN;
-  const peakLarge = find(results, 'memory', 'peakRssLargeMb');
-  const pageSize = Number(results.settings.pageSize ?? 100);
-  const usableS = TIMEOUT_S - RESERVE_S;
-  const lines = [
-    '## Sizing',
-    '',
-    `From the figures above: ${fmt(cpuUs)} µs of CPU per contact on this machine (one core taken as one Lambda vCPU, ` +
-      `which Lambda gives in proportion to memory, fully at ${fmt(FULL_VCPU_MB)} MB), ${requestsRatio}× the minimum requests, ` +
-      `pages of ${pageSize}, and ${fmt(usableS / 60)} of the 15 minutes of an invocation spent fetching (the rest is the reserve ` +
-      'before the deadline). An invocation is limited by whichever runs out first: the account\'s requests or the CPU.',
-    '',
-    '| memory | vCPU | peak RSS fits (with 20% headroom) | contacts one invocation archives at 60 req/min | at 600 req/min | seconds per 10,000 contacts at 60 / 600 req/min | cost per 10,000 contacts at 60 / 600 req/min |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-  ];
-  for (const mb of MEMORY_SETTINGS_MB) {
-    const vcpu = Math.min(1, mb / FULL_VCPU_MB);
-    const cpuSPerContact = (cpuUs / 1e6) / vcpu;
-    const cells = RATES.map((rpm) => {
-      const byRate = ((rpm * usableS) / 60) * (pageSize / requestsRatio);
-      const byCpu = usableS / cpuSPerContact;
-      const per10k = Math.max(((10_000 / pageSize) * requestsRatio * 60) / rpm, 10_000 * cpuSPerContact);
-      return { contacts: Math.min(byRate, byCpu), bound: byRate <= byCpu ? 'requests' : 'CPU', per10k, cost: per10k * (mb / 1024) * PRICE_PER_GB_S };
-    });
-    const [slow, fast] = cells as [(typeof cells)[number], (typeof cells)[number]];
-    const fits = peakLarge === undefined ? 'n/a' : peakLarge.value * 1.2 <= mb ? 'yes' : '**no**';
-    lines.push(
-      `| ${fmt(mb)} MB | ${fmt(vcpu, 2)} | ${fits} | ${fmt(slow.contacts)} (${slow.bound}) | ${fmt(fast.contacts)} (${fast.bound}) | ` +
-        `${fmt(slow.per10k)} / ${fmt(fast.per10k)} | $${slow.cost.toFixed(5)} / $${fast.cost.toFixed(5)} |`,
-    );
-  }
-  lines.push(
-    '',
-    `Memory: the peak resident set was ${peakLarge === undefined ? 'n/a' : `${peakLarge.value} MB (${peakLarge.label})`}; a setting needs ` +
-      'that plus headroom (Lambda counts the whole process). Cost is duration × memory at the arm64 price ' +
-      `($${PRICE_PER_GB_S} per GB-second); requests ($0.20 per million) add nothing measurable at one invocation an hour.`,
-    '',
-  );
-  return lines;
-}
-
-function render(results: BenchResults): string {
-  const m = results.machine;
-  const lines = [
-    '# Performance',
-    '',
-    '<!-- Generated by `npm run bench:docs` from the JSON of `npm run bench`; edit scripts/bench/docs.ts, not this file. -->',
-    '',
-    `Measured by \`npm run bench\`${results.quick ? ' **in --quick mode (small sizes, single runs): a smoke run, not the figures of record**' : ''} ` +
-      `on ${results.startedAt.slice(0, 10)} in ${fmt(results.durationS / 60, 1)} minutes: the deployed bundle of the sync function ` +
-      '(built with the stack\'s own esbuild settings) in a plain Node.js child process, against the Kore API simulator and s3rver on ' +
-      'loopback. Every run\'s archive was compared with the simulator\'s truth' +
-      `${results.failures.length === 0 ? ' and was right.' : `; **${results.failures.length} failed**: ${results.failures.join('; ')}.`}`,
-    '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node.js ${m.node} (${m.platform}); load average ${m.loadAvg[0].toFixed(1)} at ` +
-      `the start, ${m.loadAvg[1].toFixed(1)} at the end${Math.max(...m.loadAvg) > m.cores ? ' (**more runnable processes than cores: wall times are inflated; CPU times and ratios measured in the same run are the fairer figures**)' : ''}.`,
-    '',
-    '| scenario | figure | value | target | ratio to target | met | how |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...results.scenarios.flatMap((s) => s.figures.map((f) => figureRow(s, f))),
-    '',
-  ];
-  const missed = results.scenarios.flatMap((s) => s.figures.filter((f) => f.met === false).map((f) => `${s.title}: ${f.label} (${valueOf(f)}, target ${describeTarget(f.target, f.unit)})`));
-  lines.push('## Targets missed', '', ...(missed.length === 0 ? ['None.'] : missed.map((t) => `- ${t}`)), '');
-  const composition = (results.scenarios.find((s) => s.id === 'cold-start')?.detail.composition ?? []) as { input: string; bytes: number }[];
-  if (composition.length > 0) {
-    lines.push('## What the bundle holds', '', '| package or folder | KB |', '| --- | --- |', ...composition.map((c) => `| ${c.input} | ${fmt(c.bytes / 1024, 1)} |`), '');
-  }
-  lines.push(...sizing(results));
-  lines.push(
-    '## How the figures are made',
-    '',
-    '- Every scenario runs the bundle `infra/sync-bundle.ts` describes (the infra tests prove the stack builds the same bytes), in a fresh `node` process with the function\'s `NODE_OPTIONS`; the simulator, s3rver and Secrets Manager run in the parent.',
-    '- Peak memory is the child\'s own `VmHWM` (the kernel\'s high-water mark of its resident set); CPU is `process.cpuUsage()` of the child around the handler call, all threads (gzip runs on the libuv pool).',
-    '- The bare minimum (`scripts/bench/baseline.ts`) parses the same page bodies, builds the same columns with readers compiled once from the schema, serializes and gzips per page at the writer\'s level: the floor of the CPU figure.',
-    '- The peer (`scripts/bench/peer.ts`) uses the same client and normalizer, keeps the hour in memory and writes one object.',
-    '- After every run, every `.jsonl.gz` object of the hour is read back and each row\'s conversation id and `raw` compared with the simulator\'s contacts (`scripts/bench/verify.ts`); a difference fails the bench.',
-    '',
-  );
-  return `${lines.join('\n')}`;
-}
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const input = args[0] === '--in' && args[1] !== undefined ? args[1] : 'bench-results.json';
   const results = JSON.parse(await readFile(input, 'utf8')) as BenchResults;
   if (results.version !== RESULTS_VERSION) throw new Error(`${input} has results version ${results.version}; this script reads version ${RESULTS_VERSION}: re-run npm run bench`);
-  await writeFile(`${DOCS}performance.md`, render(results));
-  await copyFile(input, `${DOCS}performance.json`);
-  console.log(`wrote docs/performance.md and docs/performance.json from ${input}`);
+  await writeFile(`${ROOT}docs/performance.md`, renderPerformancePage(results));
+  await copyFile(input, `${ROOT}docs/performance.json`);
+  const readme = await readFile(`${ROOT}README.md`, 'utf8');
+  await writeFile(`${ROOT}README.md`, replaceBetween(readme, 'performance', renderReadmeSection(results), 'README.md'));
+  console.log(`wrote docs/performance.md, docs/performance.json and the README's Performance section from ${input}`);
 }
 
 main().catch((error: unknown) => {

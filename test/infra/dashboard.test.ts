@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS } from '../../functions/lib/metric-names';
 import { MEMORY_QUERY } from '../../infra/constructs/dashboard';
+import { syncMemoryMb } from '../../infra/sizing';
 import { onlyResource, synthesize, type Synthesized } from './support/synth';
 
 // One synthesis (cdk-nag included: it throws on any unacknowledged finding), with a non-default budget.
@@ -68,7 +69,7 @@ describe('CloudWatch dashboard', () => {
     const duration = widget(/^Function duration$/);
     expect(metricNames(duration)).toEqual(['Duration', 'Duration']);
     expect(duration.properties.annotations?.horizontal).toEqual([expect.objectContaining({ value: 900_000, label: 'timeout' })]);
-    const memory = widget(/^Function memory, MB \(of 1024\)$/);
+    const memory = widget(new RegExp(`^Function memory, MB \\(of ${syncMemoryMb(90)}\\)$`));
     expect(memory.type).toBe('log');
     for (const line of MEMORY_QUERY) expect(memory.properties.query).toContain(line);
   });

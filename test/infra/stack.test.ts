@@ -13,6 +13,7 @@ import { ARCHIVE_AREAS, ARCHIVE_OBJECT_ACTIONS } from '../../infra/bindings';
 import { SECRET_PLACEHOLDER } from '../../infra/constructs/connection-secret';
 import { TABLE_FORMAT } from '../../infra/constructs/archive-table';
 import { namedQueries } from '../../infra/named-queries';
+import { syncMemoryMb } from '../../infra/sizing';
 import { SYNC_BUNDLE, syncBundleBuildOptions } from '../../infra/sync-bundle';
 import { functionRole, onlyResource, synthesize, type Synthesized } from './support/synth';
 
@@ -192,11 +193,11 @@ describe('connection secret', () => {
 });
 
 describe('sync function', () => {
-  it('runs Node.js 24 on ARM64 with 1024 MB, 15 minutes, no reserved concurrency (the lease keeps runs apart), source maps on', () => {
+  it('runs Node.js 24 on ARM64 with the memory the bench sizes for 60 requests a minute, 15 minutes, no reserved concurrency (the lease keeps runs apart), source maps on', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
-      MemorySize: 1024,
+      MemorySize: syncMemoryMb(60),
       Timeout: 900,
       ReservedConcurrentExecutions: Match.absent(),
       Handler: 'index.handler',

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/lib/config';
 import { buildApp } from '../../infra/build-app';
 import { CONTEXT_KEY } from '../../infra/config';
+import { syncMemoryMb } from '../../infra/sizing';
 import { cdkJsonContext, exampleConfig, functionPolicy, onlyResource, synthesize, type Synthesized } from './support/synth';
 
 // These variants skip esbuild (the function asset is not what they test); the default configuration,
@@ -37,6 +38,7 @@ describe('imported bucket, secret and KMS key, with e-mail alarms and two stream
         alarmEmail: 'data-team@example.com',
         streamIds: ['st-one', 'st-two'],
         scheduleMinute: 17,
+        rateLimitRpm: 600,
       },
     });
     template = synth.template;
@@ -49,6 +51,10 @@ describe('imported bucket, secret and KMS key, with e-mail alarms and two stream
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     // The only key is the alarm topic's own.
     template.resourceCountIs('AWS::KMS::Key', 1);
+  });
+
+  it('sizes the function for a raised API limit (infra/sizing.ts: the figures of npm run bench)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', MemorySize: syncMemoryMb(600) });
   });
 
   it('points the function at them and grants exactly the same scopes', () => {
