@@ -3,6 +3,7 @@
  *
  * 1. starts the Kore API simulator, an embedded S3 (s3rver) and a local Secrets Manager endpoint on loopback;
  * 2. runs the real Lambda handler with a scheduled event: it catches up the last hours for two streams;
+ *    `kore-qa-archive status` then shows them in the ledger's grid;
  * 3. loads the archive into DuckDB with the column types declared for the Glue table, runs the stack's saved
  *    Athena queries on it (translated as tools/athena-dialect.ts documents) and draws two charts.
  *
@@ -12,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes, formatCount, formatDuration } from '../functions/cli/format';
+import { runStatusCommand } from '../functions/cli/status';
 import { floorHour, formatHour, HOUR_MS } from '../functions/lib/sync/windows';
 import { openArchive } from '../tools/archive-sql';
 import { toDuckDb } from '../tools/athena-dialect';
@@ -80,14 +82,18 @@ async function main(): Promise<void> {
     );
     console.log(`\n${formatCount(summary.hoursArchived, 'stream-hour')} archived: ${formatCount(summary.contacts, 'contact')}, ${formatBytes(summary.bytes)} of gzipped JSON lines.`);
 
-    heading('2. The archive in S3: one Hive partition per stream and hour');
+    heading('2. What is archived: `kore-qa-archive status`, read from the ledger');
+    const statusCode = await runStatusCommand(['--from', formatHour(start).slice(0, 10)], process.env, (line) => console.log(line));
+    if (statusCode !== 0) throw new Error(`kore-qa-archive status ended with exit status ${statusCode}`);
+
+    heading('3. The archive in S3: one Hive partition per stream and hour');
     const keys = await stack.download('kore-qa/contacts/', workDir);
     for (const key of keys.slice(0, 4)) console.log(`  s3://${s3.bucket}/${key}`);
     console.log(`  … ${keys.length} objects in all`);
 
     const archive = await openArchive(join(workDir, 'kore-qa', 'contacts'));
     try {
-      heading("3. The stack's saved Athena queries, run on DuckDB with the Glue table's column types");
+      heading("4. The stack's saved Athena queries, run on DuckDB with the Glue table's column types");
       console.log(`${formatCount(archive.rows, 'contact')} loaded. The first query as Athena runs it (the workgroup's saved query):\n`);
       console.log((SAVED_QUERIES[0]?.sql ?? '').replace(/^/gm, '    '));
       console.log('\nDuckDB runs the same text after four documented rewrites (tools/athena-dialect.ts).');
@@ -100,7 +106,7 @@ async function main(): Promise<void> {
         if (rows.length > ROWS_SHOWN) console.log(`… ${formatCount(rows.length - ROWS_SHOWN, 'more row')}`);
       }
 
-      heading('4. Two answers that read better as pictures');
+      heading('5. Two answers that read better as pictures');
       const perHour = [...(results.get('Contacts per hour') ?? [])].sort((a, b) =>
         `${String(a.stream_id)} ${String(a.dt)} ${String(a.hour)}`.localeCompare(`${String(b.stream_id)} ${String(b.dt)} ${String(b.hour)}`),
       );

@@ -15,6 +15,10 @@ describe('npm run demo', () => {
     expect(code).toBe(0);
     for (const q of namedQueries('kore_qa_archive', 'contacts')) expect(out).toContain(`. ${q.name}: ${q.description}`);
     expect(out).not.toContain('(no rows)');
+    // kore-qa-archive status on the demo's stack: a summary per stream, the day grid with archived hours, the legend.
+    for (const stream of ['st-demo-sales', 'st-demo-support']) expect(out).toMatch(new RegExp(`^${stream}: 0 hours behind`, 'm'));
+    expect(out).toMatch(/^\d{4}-\d{2}-\d{2} {2}[ .+#]*[+#]{3}/m);
+    expect(out).toMatch(/^legend: /m);
     expect(out).not.toMatch(/\(index\)|NodeVersionSupportWarning|Error:/);
     expect(out).toMatch(/^st-demo-sales {2}\d{4}-\d{2}-\d{2} \d{2}h +█+[▏▎▍▌▋▊▉]? *\d+$/m);
     expect(out).toMatch(/^ {2}\S.* {2}[▁▂▃▄▅▆▇█·]{8} {2}[\d.]+ to [\d.]+$/m);
