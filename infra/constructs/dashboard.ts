@@ -69,7 +69,10 @@ export class ArchiveDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Contacts archived per hour',
-        left: [archiveMetric(METRICS.contactsArchived, cloudwatch.Stats.SUM, 'contacts')],
+        left: [
+          archiveMetric(METRICS.contactsArchived, cloudwatch.Stats.SUM, 'contacts'),
+          archiveMetric(METRICS.contactsUpdated, cloudwatch.Stats.SUM, 'contacts a refresh found changed'),
+        ],
         right: [archiveMetric(METRICS.hoursArchived, cloudwatch.Stats.SUM, 'stream-hours archived')],
         width: 12,
       }),
@@ -102,6 +105,19 @@ export class ArchiveDashboard extends Construct {
         ],
         leftAnnotations: [{ value: budgetPerHour, label: `budget: ${budgetPerHour} requests/hour`, color: cloudwatch.Color.ORANGE }],
         leftYAxis: { min: 0 },
+        // Drifts up when the API stops behaving (slices, verification passes, retries) or hours get thin.
+        right: [
+          new cloudwatch.MathExpression({
+            expression: 'requests / contacts',
+            usingMetrics: {
+              requests: archiveMetric(METRICS.requestsSpent, cloudwatch.Stats.SUM, 'requests'),
+              contacts: archiveMetric(METRICS.contactsArchived, cloudwatch.Stats.SUM, 'contacts'),
+            },
+            label: 'requests per contact',
+            period: Duration.hours(1),
+          }),
+        ],
+        rightYAxis: { min: 0 },
         width: 12,
       }),
     );

@@ -43,7 +43,7 @@ function metricNames(w: Widget): string[] {
 
 describe('CloudWatch dashboard', () => {
   it('graphs contacts archived per hour and hours behind against the alarm threshold', () => {
-    expect(metricNames(widget(/^Contacts archived per hour$/))).toEqual([METRICS.contactsArchived, METRICS.hoursArchived]);
+    expect(metricNames(widget(/^Contacts archived per hour$/))).toEqual([METRICS.contactsArchived, METRICS.contactsUpdated, METRICS.hoursArchived]);
     const behind = widget(/^Hours behind/);
     expect(metricNames(behind)).toEqual([METRICS.hoursBehind]);
     expect(behind.properties.annotations?.horizontal).toEqual([expect.objectContaining({ value: 5, label: 'alarm threshold' })]);
@@ -61,8 +61,17 @@ describe('CloudWatch dashboard', () => {
 
   it('graphs API requests and retries against the hourly budget from rateLimitRpm', () => {
     const api = widget(/^API requests per hour against the budget \(90\/min\)$/);
-    expect(metricNames(api)).toEqual([METRICS.requestsSpent, METRICS.retries]);
+    expect(metricNames(api).slice(0, 2)).toEqual([METRICS.requestsSpent, METRICS.retries]);
     expect(api.properties.annotations?.horizontal).toEqual([expect.objectContaining({ value: 5400 })]);
+  });
+
+  it('graphs API requests per contact (requests spent ÷ contacts archived) on the right axis', () => {
+    const rows = widget(/^API requests per hour against the budget/).properties.metrics ?? [];
+    const expression = rows.flatMap((row) => row.filter((cell): cell is { expression: string; label: string; yAxis?: string } => typeof cell === 'object' && cell !== null && 'expression' in cell));
+    expect(expression).toEqual([expect.objectContaining({ expression: 'requests / contacts', label: 'requests per contact', yAxis: 'right' })]);
+    const idOf = (cell: unknown): unknown => (typeof cell === 'object' && cell !== null && 'id' in cell ? cell.id : undefined);
+    const used = rows.filter((row) => row.some((cell) => idOf(cell) === 'requests' || idOf(cell) === 'contacts'));
+    expect(used.map((row) => row.find((cell, i) => i > 0 && typeof cell === 'string' && /^[A-Z]/.test(cell)))).toEqual([METRICS.requestsSpent, METRICS.contactsArchived]);
   });
 
   it('graphs function duration against the timeout, and peak memory from the REPORT lines of its log group', () => {
