@@ -147,7 +147,8 @@ export async function cpuBound(ctx: BenchContext): Promise<ScenarioResult[]> {
     title: 'Storage: stored bytes per contact against the API bytes gzipped',
     verified,
     figures: [
-      figure('storageRatio', 'stored bytes ÷ API bytes gzipped (level 6)', med((r) => r.storedBytes / r.apiGzipBytes), '×', { note }),
+      // A guard, not an ambition: typed columns plus the exact text are two copies (docs/tuning.md, "Row size").
+      figure('storageRatio', 'stored bytes ÷ API bytes gzipped (level 6)', med((r) => r.storedBytes / r.apiGzipBytes), '×', { target: { max: 2.1 }, note: `${note}; why about 2: docs/tuning.md` }),
       figure('storedBytesPerContact', 'stored bytes per contact', med((r) => r.storedBytes / r.contacts), 'B', { digits: 0 }),
       figure('apiGzipBytesPerContact', 'API bytes gzipped per contact', med((r) => r.apiGzipBytes / r.contacts), 'B', { digits: 0 }),
     ],
