@@ -14,6 +14,17 @@ import { fileURLToPath } from 'node:url';
 /** How many errors of a `cause` chain (or an AggregateError's list) are mapped: enough for any real chain. */
 const MAX_ERRORS = 20;
 
+/** What `SourceMap.findEntry` answers (an empty object where nothing is mapped). */
+interface MapEntry {
+  readonly originalSource?: string;
+  readonly originalLine?: number;
+  readonly originalColumn?: number;
+  readonly name?: string;
+}
+
+/** `    at [async |new ][Qualifier.]name (`: the minified name of a named frame, after its qualifier. */
+const FRAME_NAME = /^(\s+at (?:async |new )?(?:[^\s(]*\.)?)[^\s(.]+ \(/;
+
 /** Maps positions in one bundle to its sources; undefined positions stay as they are. */
 export interface StackMapper {
   /** Rewrites, in place, the `stack` of `error`, of its causes and of an AggregateError's errors. Never throws. */
@@ -41,12 +52,26 @@ export function createStackMapper(bundleUrl: string): StackMapper {
   const mapStack = (stack: string): string => {
     const map = load();
     if (map === null || map === undefined) return stack;
-    return stack.replace(map.location, (whole, line: string, column: string) => {
+    const lines = stack.split('\n');
+    // Each line's position in the bundle and what the map says of it.
+    const entries = lines.map((line) => {
+      const found = [...line.matchAll(map.location)].at(-1);
+      if (found === undefined) return undefined;
       // Stack positions are 1-based; SourceMap's are 0-based.
-      const entry = map.sourceMap.findEntry(Number(line) - 1, Number(column) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
-      if (entry.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return whole;
-      return `${readableSource(entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+      const entry = map.sourceMap.findEntry(Number(found[1]) - 1, Number(found[2]) - 1) as MapEntry;
+      return entry.originalSource === undefined ? undefined : { entry, at: found.index, length: found[0].length };
     });
+    return lines
+      .map((line, i) => {
+        const here = entries[i];
+        if (here === undefined) return line;
+        const { originalSource, originalLine = 0, originalColumn = 0 } = here.entry;
+        const mapped = `${line.slice(0, here.at)}${readableSource(originalSource as string)}:${originalLine + 1}:${originalColumn + 1}${line.slice(here.at + here.length)}`;
+        // A frame's function name, as Node's own source maps find it: the name written at its caller's call site.
+        const name = entries[i + 1]?.entry.name;
+        return name === undefined ? mapped : mapped.replace(FRAME_NAME, (_whole, prefix: string) => `${prefix}${name} (`);
+      })
+      .join('\n');
   };
   return {
     map<T>(error: T): T {
