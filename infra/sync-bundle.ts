@@ -33,7 +33,7 @@ export const SYNC_BUNDLE = Object.freeze({
 /**
  * `NODE_OPTIONS` of the function: none (empty = the variable is not set). `--enable-source-maps` made Node scan
  * the whole bundle and load its map as the module loaded, on every cold start (the function starts cold on nearly
- * every hourly invocation), whatever the size of the map: measured, about 10 to 15 ms of a 60 to 100 ms import.
+ * every hourly invocation), whatever the size of the map: measured, 10 to 20 ms of import CPU (a tenth to a fifth).
  * The error leaving the handler, the one stack the function logs, is mapped to source lines instead, from the same
  * map, when it happens (functions/lib/stack-map.ts). The benchmark measures the import both ways (`importMs`,
  * `importMsSourceMaps`); docs/tuning.md has the figures.
