@@ -17,8 +17,8 @@ export const SYNC_BUNDLE = Object.freeze({
   nodeMajor: 24,
   minify: true,
   /**
-   * An external `index.mjs.map` next to the bundle, without the sources. It costs nothing unless Node is told to
-   * use it: see {@link SYNC_BUNDLE_NODE_OPTIONS}.
+   * An external `index.mjs.map` next to the bundle, without the sources. Read only when an invocation fails, to
+   * map the stack it logs (functions/lib/stack-map.ts): see {@link SYNC_BUNDLE_NODE_OPTIONS}.
    */
   sourceMap: true,
   sourcesContent: false,
@@ -31,12 +31,17 @@ export const SYNC_BUNDLE = Object.freeze({
 });
 
 /**
- * `NODE_OPTIONS` of the function. Source-mapped stack traces are worth their cost here: the function starts cold
- * on nearly every (hourly) invocation, so the parse of the map is paid once an hour, and an unexpected error in the
- * logs then points at a source line instead of column 48,213 of one minified line. The benchmark measures the
- * import with and without it (`coldStart.importMs` and `importMsSourceMaps`).
+ * `NODE_OPTIONS` of the function: none (empty = the variable is not set). `--enable-source-maps` made Node scan
+ * the whole bundle and load its map as the module loaded, on every cold start (the function starts cold on nearly
+ * every hourly invocation), whatever the size of the map: measured, 10 to 20 ms of import CPU (a tenth to a fifth).
+ * The error leaving the handler, the one stack the function logs, is mapped to source lines instead, from the same
+ * map, when it happens (functions/lib/stack-map.ts). The benchmark measures the import both ways (`importMs`,
+ * `importMsSourceMaps`); docs/tuning.md has the figures.
  */
-export const SYNC_BUNDLE_NODE_OPTIONS = '--enable-source-maps';
+export const SYNC_BUNDLE_NODE_OPTIONS: string = '';
+
+/** The Node option the deployed function does without, measured against it by the benchmark. */
+export const SOURCE_MAPS_NODE_OPTIONS = '--enable-source-maps';
 
 /**
  * The same build through esbuild's JavaScript API, writing `index.mjs` (and its map) into `outdir`: what the CDK's

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../lib/config';
 import { createRuntime, type ReprocessSummary, type Runtime } from '../lib/runtime';
+import { bundleStacks } from '../lib/stack-map';
 import { parseEvent, parseReprocessEvent } from '../lib/sync/events';
 import type { SyncSummary } from '../lib/sync/sync';
 
@@ -19,7 +20,11 @@ let runtime: Runtime | undefined;
 export async function handler(event: { readonly action: 'reprocess' | 'prune' } & Record<string, unknown>, context: Context): Promise<ReprocessSummary>;
 export async function handler(event: unknown, context: Context): Promise<SyncSummary>;
 export async function handler(event: unknown, context: Context): Promise<SyncSummary | ReprocessSummary> {
-  runtime ??= createRuntime(loadConfig(process.env));
+  try {
+    runtime ??= createRuntime(loadConfig(process.env));
+  } catch (error) {
+    throw bundleStacks.map(error);
+  }
   runtime.logger.addContext(context);
   try {
     const remainingMs = (): number => context.getRemainingTimeInMillis();
@@ -27,7 +32,8 @@ export async function handler(event: unknown, context: Context): Promise<SyncSum
     const request = parseEvent(event, new Date(), { archiveStart: runtime.config.archiveStart });
     return await runtime.run(request, { remainingMs });
   } catch (error) {
-    runtime.logger.error('sync failed', error as Error);
+    // Mapped to source lines here, the one place a failure's stack is logged (see lib/stack-map.ts).
+    runtime.logger.error('sync failed', bundleStacks.map(error) as Error);
     throw error;
   }
 }

@@ -104,7 +104,7 @@ export class SyncFunction extends Construct {
       role,
       logGroup: this.logGroup,
       environment: {
-        NODE_OPTIONS: SYNC_BUNDLE_NODE_OPTIONS,
+        ...(SYNC_BUNDLE_NODE_OPTIONS === '' ? {} : { NODE_OPTIONS: SYNC_BUNDLE_NODE_OPTIONS }),
         POWERTOOLS_SERVICE_NAME: METRICS.service,
         POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',

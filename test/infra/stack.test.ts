@@ -193,7 +193,7 @@ describe('connection secret', () => {
 });
 
 describe('sync function', () => {
-  it('runs Node.js 24 on ARM64 with the memory the bench sizes for 60 requests a minute, 15 minutes, no reserved concurrency (the lease keeps runs apart), source maps on', () => {
+  it('runs Node.js 24 on ARM64 with the memory the bench sizes for 60 requests a minute, 15 minutes, no reserved concurrency (the lease keeps runs apart), no NODE_OPTIONS', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -202,12 +202,13 @@ describe('sync function', () => {
       ReservedConcurrentExecutions: Match.absent(),
       Handler: 'index.handler',
       LoggingConfig: { LogGroup: { Ref: functionLogGroupId(template) } },
-      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+      // No --enable-source-maps: it costs every cold start; the logged stack is mapped on failure (lib/stack-map.ts).
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: Match.absent() }) },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('is bundled by local esbuild into a minified ESM file with a source map that loads on Node', () => {
+  it('is bundled by local esbuild into a minified ESM file whose failures show source lines', () => {
     const assetDirs = readdirSync(synth.outdir).filter((d) => d.startsWith('asset.'));
     expect(assetDirs).toHaveLength(1);
     const dir = join(synth.outdir, assetDirs[0] as string);
@@ -216,22 +217,43 @@ describe('sync function', () => {
     // Minified: a few very long lines (line breaks survive only inside template literals).
     expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
     expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
-    // Load the bundle in a clean Node process with no configuration: it must import and fail with the
-    // function's own configuration error (proves ESM output, the require shim and bundled dependencies).
+    // Load the bundle in a clean Node process with no configuration (and no Node options, as deployed): it must
+    // import and fail with the function's own configuration error (proves ESM output, the require shim and bundled
+    // dependencies), its stack mapped to our sources by the map next to the bundle.
     const run = spawnSync(
       process.execPath,
       [
-        '--enable-source-maps',
         '--input-type=module',
         '-e',
         `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))});
          try { await m.handler({}, { getRemainingTimeInMillis: () => 1000 }); console.log('no error'); }
-         catch (e) { console.log(e.name + ': ' + e.message); }`,
+         catch (e) { console.log(e.stack.split('\\n').slice(0, 4).join('\\n')); }`,
       ],
       { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' },
     );
     expect(run.stderr).toBe('');
-    expect(run.stdout.trim()).toBe(`ConfigError: ${ENV.streamIds}: is required but not set`);
+    const [first, ...frames] = run.stdout.trim().split('\n');
+    expect(first).toBe(`ConfigError: ${ENV.streamIds}: is required but not set`);
+    expect(frames[0]).toMatch(/\(functions\/lib\/config\.ts:\d+:\d+\)$/);
+    expect(frames.filter((frame) => /\(functions\/sync\/handler\.ts:\d+:\d+\)$/.test(frame))).toHaveLength(1);
+  });
+
+  it('holds only the parts of undici and zod the function uses', async () => {
+    const { build } = await import('esbuild');
+    const out = mkdtempSync(join(tmpdir(), 'kore-qa-bundle-'));
+    try {
+      const { metafile } = await build(syncBundleBuildOptions(out, { metafile: true }));
+      const output = Object.entries(metafile?.outputs ?? {}).find(([path]) => path.endsWith('index.mjs'))?.[1];
+      const inputs = Object.entries(output?.inputs ?? {}).flatMap(([path, { bytesInOutput }]) => (bytesInOutput > 0 ? [path] : []));
+      expect(inputs.filter((path) => path.includes('node_modules/undici/')).length).toBeGreaterThan(10);
+      // undici's index (fetch, WebSocket, EventSource, mocks, cache stores, interceptors), zod's classic API and its
+      // other locales: none of them is used, all of them cost every cold start.
+      const unused = /node_modules\/(?:undici\/(?:index\.js|lib\/(?:mock|cache|interceptor)\/|lib\/web\/(?:fetch\/index|websocket|eventsource))|zod\/v4\/(?:classic\/|locales\/(?!en\.js)))/;
+      expect(inputs.filter((path) => unused.test(path))).toEqual([]);
+      expect(inputs.filter((path) => path.includes('node_modules/zod/v4/locales/'))).toHaveLength(1);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('is byte for byte the bundle the benchmark builds from infra/sync-bundle.ts', async () => {
@@ -253,7 +275,6 @@ describe('sync function', () => {
     const { properties } = onlyResource(template, 'AWS::Lambda::Function');
     const variables = (properties.Environment as { Variables: Json }).Variables;
     expect(variables).toEqual({
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: METRICS.service,
       POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
       POWERTOOLS_LOG_LEVEL: 'INFO',

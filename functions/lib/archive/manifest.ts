@@ -3,26 +3,27 @@
  * has the ETag it names; `records: 0` with no object means "archived, no contacts". A reader that finds a
  * data object with another ETag caught a write between its two steps and knows the manifest is the older one.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ArchiveError } from '../errors';
+import { describeIssues } from '../validation';
 import { SCHEMA_VERSION } from './schema';
 
 const isoInstant = z.iso.datetime({ offset: false });
-const count = z.number().int().nonnegative();
+const count = z.number().check(z.int(), z.gte(0));
 
 /** The partition's data object: one per version, replaced in one step. */
 export const ManifestObjectSchema = z.strictObject({
   /** Full S3 key of the object (…/part-00000.jsonl.gz). */
-  key: z.string().min(1),
+  key: z.string().check(z.minLength(1)),
   /** The object's ETag as S3 answered it: a reader compares it with the object's to know they belong together. */
-  etag: z.string().min(1),
+  etag: z.string().check(z.minLength(1)),
   /** The object's version id in a versioned bucket, else null. */
-  versionId: z.string().min(1).nullable(),
+  versionId: z.nullable(z.string().check(z.minLength(1))),
   records: count,
   /** Size of the stored (gzip) object in bytes. */
   bytes: count,
   /** Lower-case hex SHA-256 of the stored (gzip) bytes. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits')),
 });
 
 /** How the contacts of this version relate to the previous version of the hour. */
@@ -49,15 +50,15 @@ const EdgeSchema = z.strictObject({
   /** Conversation ids of this hour's contacts that started in its first second. */
   firstSecond: z.array(z.string()),
   /** Contacts returned for this hour that started in the next hour's first second, exactly as sent, until the next hour is checked. */
-  nextHour: z.array(z.strictObject({ conversationId: z.string().nullable(), raw: z.string() })),
+  nextHour: z.array(z.strictObject({ conversationId: z.nullable(z.string()), raw: z.string() })),
   /** Contacts of the previous hour's `nextHour` list that this hour's fetch lacked, added here. */
   recovered: count,
   /** Contacts of the next hour's first second that the (already archived) next hour lacks, kept here. */
   keptHere: count,
   /** Conversation ids of the `keptHere` contacts (this hour and its earlier versions): the next hour leaves them here. */
-  keptHereIds: z.array(z.string()).optional(),
+  keptHereIds: z.optional(z.array(z.string())),
   /** Contacts of this hour's first second that its fetch returned but the previous hour keeps (its `keptHereIds`): left there. */
-  leftToPrevious: count.optional(),
+  leftToPrevious: z.optional(count),
 });
 
 /** What the API did while the hour was fetched; null for versions made without the API (prune, reprocess). */
@@ -67,7 +68,7 @@ const FetchSchema = z.strictObject({
   /** Requests spent on this hour (retries not counted). */
   requests: count,
   /** The largest `totalResults` the API announced for the whole hour, or null. */
-  apiTotalResults: count.nullable(),
+  apiTotalResults: z.nullable(count),
   /** Why plain paging was not trusted. */
   signs: z.array(z.string()),
   /** Returned records not added: already received in this fetch, or left to the next hour (see the README). */
@@ -83,20 +84,20 @@ const FetchSchema = z.strictObject({
 export const ManifestSchema = z
   .strictObject({
     manifestVersion: z.literal(2),
-    schemaVersion: z.number().int().positive(),
-    streamId: z.string().min(1),
+    schemaVersion: z.number().check(z.int(), z.gt(0)),
+    streamId: z.string().check(z.minLength(1)),
     window: z.strictObject({ start: isoInstant, end: isoInstant }),
     partition: z.strictObject({
-      dt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
-      hour: z.string().regex(/^([01]\d|2[0-3])$/, 'must be 00-23'),
+      dt: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')),
+      hour: z.string().check(z.regex(/^([01]\d|2[0-3])$/, 'must be 00-23')),
     }),
-    runId: z.string().min(1),
+    runId: z.string().check(z.minLength(1)),
     /** Contacts in the data object. */
     records: count,
     /** The data object, or null for an hour without contacts. */
-    object: ManifestObjectSchema.nullable(),
+    object: z.nullable(ManifestObjectSchema),
     /** How many versions of this hour were written, this one included. */
-    archiveCount: z.number().int().positive(),
+    archiveCount: z.number().check(z.int(), z.gt(0)),
     /** How many of those versions were rebuilt from `raw` (reprocess) rather than fetched. */
     reprocessCount: count,
     /** What the contacts of this version carry that the schema does not take (see docs/schema.md). */
@@ -109,18 +110,20 @@ export const ManifestSchema = z
     changes: ChangesSchema,
     /** Rows of this fetch dropped because their conversation id was already written in it. */
     duplicatesDropped: count,
-    fetch: FetchSchema.nullable(),
+    fetch: z.nullable(FetchSchema),
     startedAt: isoInstant,
     completedAt: isoInstant,
   })
-  .superRefine((m, ctx) => {
-    if ((m.object?.records ?? 0) !== m.records) {
-      ctx.addIssue({ code: 'custom', path: ['records'], message: `is ${m.records} but the object holds ${m.object?.records ?? 0}` });
-    }
-    if (Date.parse(m.window.end) <= Date.parse(m.window.start)) {
-      ctx.addIssue({ code: 'custom', path: ['window', 'end'], message: 'must be after window.start' });
-    }
-  });
+  .check(
+    z.superRefine((m, ctx) => {
+      if ((m.object?.records ?? 0) !== m.records) {
+        ctx.addIssue({ code: 'custom', path: ['records'], message: `is ${m.records} but the object holds ${m.object?.records ?? 0}` });
+      }
+      if (Date.parse(m.window.end) <= Date.parse(m.window.start)) {
+        ctx.addIssue({ code: 'custom', path: ['window', 'end'], message: 'must be after window.start' });
+      }
+    }),
+  );
 
 /** A parsed, consistent manifest. */
 export type Manifest = z.infer<typeof ManifestSchema>;
@@ -204,12 +207,4 @@ function parseJson(text: string, source: string): unknown {
   } catch (error) {
     throw new ArchiveError(`${source} is not valid JSON`, { cause: error });
   }
-}
-
-/** `field.path message` of the first few issues; zod's issue text never echoes the value. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'} ${issue.message}`)
-    .join('; ');
 }

@@ -5,10 +5,10 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ArchiveError, ArchiveWriteError } from '../errors';
 import { isKeySafeId, stateKey } from './layout';
-import { describeIssues } from './manifest';
+import { describeIssues } from '../validation';
 import { HOUR_MS } from '../sync/windows';
 
 /** Progress of one stream. */
@@ -31,12 +31,10 @@ export interface StateStore {
 
 const StoredStateSchema = z.strictObject({
   stateVersion: z.literal(1),
-  streamId: z.string().min(1),
-  lastArchivedHour: z.iso
-    .datetime({ offset: false })
-    .refine((text) => Date.parse(text) % HOUR_MS === 0, 'must be a whole UTC hour'),
+  streamId: z.string().check(z.minLength(1)),
+  lastArchivedHour: z.iso.datetime({ offset: false }).check(z.refine((text) => Date.parse(text) % HOUR_MS === 0, 'must be a whole UTC hour')),
   updatedAt: z.iso.datetime({ offset: false }),
-  runId: z.string().min(1),
+  runId: z.string().check(z.minLength(1)),
 });
 
 function assertValid(state: StreamState): void {

@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ENV, type PagingMode, type SyncConfig } from '../config';
 import { ArchiveError, ConfigError, KoreApiError, KoreAuthError } from '../errors';
 import type { ContactPage, ContactSource, RunObserver, TimeWindow } from '../types';
@@ -9,6 +9,7 @@ import { TokenBucket } from './rate-limiter';
 import { DEFAULT_RETRY_TIMING, isTransientStatus, KoreTransientStatusError, withRetry, type RetryPolicy } from './retry';
 import type { KoreConnection } from './secret';
 import { sleep as realSleep, type Sleep } from './sleep';
+import { Agent, request } from './undici';
 import { readWindow, type PageParams, type RequestRange } from './window-reader';
 
 /** Options of {@link KoreClient}. */
@@ -207,9 +208,8 @@ export class KoreClient implements ContactSource {
   async #send(path: string, token: string, body: string, signal: AbortSignal | undefined): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
     await this.#limiter.acquire(signal);
     const { origin, accountId, orgId } = this.#o.connection;
-    const res = await request(`${origin}${path}`, {
+    const res = await request(this.#dispatcher, `${origin}${path}`, {
       method: METHOD,
-      dispatcher: this.#dispatcher,
       headers: { auth: token, accountId, orgId, 'content-type': 'application/json', accept: 'application/json' },
       body,
       headersTimeout: this.#o.requestTimeoutMs,

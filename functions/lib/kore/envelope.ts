@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KoreResponseError } from '../errors';
 import type { ApiContact } from '../types';
 import { resultsTexts } from './results-text';
@@ -11,7 +11,7 @@ export interface RawDataEnvelope {
   readonly hasMore: boolean;
 }
 
-const count = z.number().int().nonnegative();
+const count = z.number().check(z.int(), z.gte(0));
 // Other top-level keys are allowed (and ignored): the API adds fields between versions.
 const envelopeSchema = z.object({
   results: z.array(z.record(z.string(), z.unknown())),

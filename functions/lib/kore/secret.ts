@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { inspect } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SecretFormatError } from '../errors';
 
 /** How the client authenticates: mint JWTs from an app's client credentials (preferred), or use a ready JWT. */
@@ -38,19 +38,19 @@ type SecretKey = keyof typeof KEY_RULES;
 
 // Header values travel as they are, so ids are limited to visible ASCII: a stray newline or space
 // from copy-and-paste is caught here, with the key named, rather than deep inside the HTTP client.
-const visibleAscii = z.string().regex(/^[\x21-\x7e]+$/);
-const nonBlank = z.string().refine((s) => s.trim() !== '');
-const jwtShape = z.string().regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/);
+const visibleAscii = z.string().check(z.regex(/^[\x21-\x7e]+$/));
+const nonBlank = z.string().check(z.refine((s) => s.trim() !== ''));
+const jwtShape = z.string().check(z.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/));
 
 // Every field is optional here so that one pass reports every missing or malformed key at once;
 // presence rules are checked afterwards. Unknown keys are ignored (a secret may carry other keys).
 const secretSchema = z.object({
-  host: z.string().optional(),
-  accountId: visibleAscii.optional(),
-  orgId: visibleAscii.optional(),
-  clientId: nonBlank.optional(),
-  clientSecret: nonBlank.optional(),
-  jwt: jwtShape.optional(),
+  host: z.optional(z.string()),
+  accountId: z.optional(visibleAscii),
+  orgId: z.optional(visibleAscii),
+  clientId: z.optional(nonBlank),
+  clientSecret: z.optional(nonBlank),
+  jwt: z.optional(jwtShape),
 });
 
 /**

@@ -3,54 +3,54 @@
  * head per stream. Validated on read, with errors naming the key, never silently reset: a ledger that
  * forgets an hour would re-archive or, worse, skip it.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { utcDate } from '../archive/layout';
-import { describeIssues } from '../archive/manifest';
 import { HOUR_MS } from '../sync/windows';
 import type { LedgerEntry } from './entry';
+import { describeIssues } from '../validation';
 import { LedgerCorruptError } from './errors';
 
 const instant = z.iso.datetime({ offset: false });
-const wholeHour = instant.refine((text) => Date.parse(text) % HOUR_MS === 0, 'must be a whole UTC hour');
-const count = z.number().int().min(0);
+const wholeHour = instant.check(z.refine((text) => Date.parse(text) % HOUR_MS === 0, 'must be a whole UTC hour'));
+const count = z.number().check(z.int(), z.gte(0));
 
 const StoredEntrySchema = z.strictObject({
   status: z.enum(['archived', 'pending', 'failed', 'quarantined']),
-  pending: z.enum(['new', 'refresh', 'retry', 'backfill']).optional(),
+  pending: z.optional(z.enum(['new', 'refresh', 'retry', 'backfill'])),
   attempts: count,
-  lastAttemptAt: instant.optional(),
-  lastSuccessAt: instant.optional(),
-  records: count.optional(),
-  apiTotalResults: count.optional(),
-  requests: count.optional(),
-  requestsSinceSuccess: count.optional(),
-  unknownKeys: z.array(z.string()).optional(),
-  refresh: z.strictObject({ done: z.array(z.number().int().min(1)), nextDueAt: instant.optional() }),
-  lastError: z.strictObject({ name: z.string(), message: z.string() }).optional(),
-  checkpoint: z.json().optional(),
-  runId: z.string().min(1).optional(),
+  lastAttemptAt: z.optional(instant),
+  lastSuccessAt: z.optional(instant),
+  records: z.optional(count),
+  apiTotalResults: z.optional(count),
+  requests: z.optional(count),
+  requestsSinceSuccess: z.optional(count),
+  unknownKeys: z.optional(z.array(z.string())),
+  refresh: z.strictObject({ done: z.array(z.number().check(z.int(), z.gte(1))), nextDueAt: z.optional(instant) }),
+  lastError: z.optional(z.strictObject({ name: z.string(), message: z.string() })),
+  checkpoint: z.optional(z.json()),
+  runId: z.optional(z.string().check(z.minLength(1))),
 });
 
-const HourKey = z.string().regex(/^(?:[01]\d|2[0-3])$/, 'must be an hour 00 to 23');
+const HourKey = z.string().check(z.regex(/^(?:[01]\d|2[0-3])$/, 'must be an hour 00 to 23'));
 
 const StoredDaySchema = z.strictObject({
   ledgerVersion: z.literal(1),
-  streamId: z.string().min(1),
+  streamId: z.string().check(z.minLength(1)),
   date: z.iso.date(),
   hours: z.record(HourKey, StoredEntrySchema),
 });
 
 const StoredHeadSchema = z.strictObject({
   ledgerVersion: z.literal(1),
-  streamId: z.string().min(1),
+  streamId: z.string().check(z.minLength(1)),
   /** No hour before this one is due or unsettled, so reads start here; absent = read from the stream's start. */
-  settledBefore: wholeHour.optional(),
+  settledBefore: z.optional(wholeHour),
   /** The first hour the stream archives as new when no ARCHIVE_START is set (the newest closed hour at creation). */
-  origin: wholeHour.optional(),
+  origin: z.optional(wholeHour),
   /** Set when the head was created from a pre-ledger `_state` object. */
-  migratedFrom: z.strictObject({ lastArchivedHour: wholeHour, updatedAt: instant }).optional(),
+  migratedFrom: z.optional(z.strictObject({ lastArchivedHour: wholeHour, updatedAt: instant })),
   /** Incremented by every write, so a run can tell that the head changed since it read it. */
-  version: z.number().int().min(1),
+  version: z.number().check(z.int(), z.gte(1)),
   updatedAt: instant,
 });
 
@@ -72,7 +72,7 @@ export type LedgerHeadInput = Omit<LedgerHead, 'version'> & { readonly version?:
 
 type StoredEntry = z.infer<typeof StoredEntrySchema>;
 
-function parse<S extends z.ZodType>(schema: S, text: string, where: string, what: string): z.infer<S> {
+function parse<S extends z.ZodMiniType>(schema: S, text: string, where: string, what: string): z.infer<S> {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -9,8 +9,8 @@
  * the longest stretch between renewals (one window) plus any clock skew.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
-import { describeIssues } from '../archive/manifest';
+import * as z from 'zod/mini';
+import { describeIssues } from '../validation';
 import { ArchiveError } from '../errors';
 import { isKeySafeId } from '../archive/layout';
 import { LeaseLostError, LedgerCorruptError, PreconditionLostError } from './errors';
@@ -20,8 +20,8 @@ import { S3Objects, type ConditionalObjects, type StoredText } from './objects';
 const instant = z.iso.datetime({ offset: false });
 const StoredLeaseSchema = z.strictObject({
   leaseVersion: z.literal(1),
-  streamId: z.string().min(1),
-  owner: z.string().min(1),
+  streamId: z.string().check(z.minLength(1)),
+  owner: z.string().check(z.minLength(1)),
   acquiredAt: instant,
   expiresAt: instant,
 });
