@@ -152,6 +152,9 @@ export class ArchiveWriter {
         queueSize: this.#queueSize,
       }));
     const written = new Map<string, string>();
+    // Digests of raw tell an updated contact from an unchanged one, and are only compared when merging with a
+    // previous version: the first archive of an hour skips hashing every contact.
+    const compared = options.mode !== 'replace' && base.dataKeys.length > 0;
     const changes: ManifestChanges = { added: 0, updated: 0, unchanged: 0, retained: 0, removed: 0 };
     let duplicates = 0;
     let records = 0;
@@ -179,7 +182,7 @@ export class ArchiveWriter {
             duplicates += 1;
             continue;
           }
-          written.set(key, rawDigest(row));
+          written.set(key, compared ? rawDigest(row) : '');
           text += `${JSON.stringify(row)}\n`;
         }
         if (text !== '') await open().write(text);
