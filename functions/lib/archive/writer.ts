@@ -81,6 +81,12 @@ export interface ArchiveWriterOptions {
 const MIB = 1024 * 1024;
 const MIN_PART_SIZE = 5 * MIB;
 const DATA_OBJECT = /\.jsonl\.gz$/;
+/**
+ * Lines are handed to gzip in batches of about this many characters (a few rows): fewer writes than one per row,
+ * and, unlike one string per page, the lines die young instead of surviving into V8's old generation (half the
+ * promoted bytes, a 27 MB lower heap peak at 3,000 contacts; docs/tuning.md, "CPU hot path").
+ */
+const WRITE_BATCH_CHARS = 128 * 1024;
 
 /** The previous version of a partition, as listed at the start of a write. */
 interface Base {
@@ -184,6 +190,10 @@ export class ArchiveWriter {
           }
           written.set(key, compared ? rawDigest(row) : '');
           text += `${JSON.stringify(row)}\n`;
+          if (text.length >= WRITE_BATCH_CHARS) {
+            await open().write(text);
+            text = '';
+          }
         }
         if (text !== '') await open().write(text);
       }
