@@ -33,6 +33,9 @@ describe('parseEnvelope', () => {
     const page = parseEnvelope(body, OP);
     expect(page.results.map((r) => r.text)).toEqual([first, second]);
     expect(page.results[0]?.value['Conversation ID']).toBe('c-"1]}');
+    // The value is the parse itself, not a copy: a `__proto__` key stays an own key (and the drift report sees it).
+    expect(Object.hasOwn(page.results[0]?.value ?? {}, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(page.results[0]?.value)).toBe(Object.prototype);
   });
 
   it('accepts an empty page and extra top-level keys', () => {
@@ -56,6 +59,8 @@ describe('parseEnvelope', () => {
     ['{"results":[],"totalResults":1.5,"totalPages":1,"hasMore":false}', '"totalResults" must be a non-negative integer'],
     ['{"results":[],"totalResults":1,"totalPages":"2","hasMore":false}', '"totalPages" must be a non-negative integer'],
     ['{"results":[],"totalResults":1,"totalPages":1,"hasMore":"false"}', '"hasMore" must be a boolean'],
+    ['{"results":[{}, []],"totalResults":1,"totalPages":1,"hasMore":false}', '"results" must be an array of objects'],
+    ['{"results":[1],"totalResults":1,"totalPages":1,"hasMore":"false"}', '"results" must be an array of objects; "hasMore" must be a boolean'],
     ['[]', 'must be a JSON object'],
     ['null', 'must be a JSON object'],
   ])('rejects %s', (body, problem) => {
