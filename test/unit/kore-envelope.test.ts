@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KoreResponseError } from '../../functions/lib/errors';
 import { apiErrorMessage, parseEnvelope, sanitizeApiText } from '../../functions/lib/kore/envelope';
+import { detachText } from '../../functions/lib/kore/results-text';
 
 const OP = 'POST /qualityai/api/v1/public/qualitymanagement/app/st-1/rawdata';
 const sample = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
@@ -65,6 +66,15 @@ describe('parseEnvelope', () => {
     ['null', 'must be a JSON object'],
   ])('rejects %s', (body, problem) => {
     expect(responseError(body).message).toContain(problem);
+  });
+});
+
+describe('detachText', () => {
+  it('copies a contact text exactly, lone surrogates and escapes included', () => {
+    const body = `{"results":[{"a":"\ud800 caf\u00e9 ${'\u4e00'} \\"x\\""}],"totalResults":1,"totalPages":1,"hasMore":false}`;
+    const text = parseEnvelope(body, OP).results[0]?.text ?? '';
+    expect(detachText(text)).toBe(text);
+    expect(detachText('\ud800')).toBe('\ud800');
   });
 });
 
