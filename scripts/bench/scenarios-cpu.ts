@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { SOURCE_MAPS_NODE_OPTIONS, SYNC_BUNDLE_NODE_OPTIONS } from '../../infra/sync-bundle';
+import { GZIP_LEVEL } from '../../functions/lib/archive/gzip-upload';
 import type { BaselineReport } from './baseline';
 import { runChild } from './child';
 import { archiveEvent, CREDENTIALS, PAGE_SIZE, PEER_PREFIX, UNLIMITED_RPM, type BenchContext } from './context';
@@ -15,8 +16,8 @@ import type { Truth } from './verify';
 import { formatHour } from '../../functions/lib/sync/windows';
 
 const MB = 1e6;
-/** The gzip level the writer uses (zlib's default); the baseline compresses at the same level. */
-export const GZIP_LEVEL = 6;
+/** The gzip level the writer uses; the baseline compresses at the same level. */
+export { GZIP_LEVEL };
 
 /** Bundle size and the import of the bundle in fresh processes, as deployed and with Node's source maps on. */
 export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KoreResponseError } from '../../functions/lib/errors';
 import { apiErrorMessage, parseEnvelope, sanitizeApiText } from '../../functions/lib/kore/envelope';
+import { detachText } from '../../functions/lib/kore/results-text';
 
 const OP = 'POST /qualityai/api/v1/public/qualitymanagement/app/st-1/rawdata';
 const sample = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
@@ -33,6 +34,9 @@ describe('parseEnvelope', () => {
     const page = parseEnvelope(body, OP);
     expect(page.results.map((r) => r.text)).toEqual([first, second]);
     expect(page.results[0]?.value['Conversation ID']).toBe('c-"1]}');
+    // The value is the parse itself, not a copy: a `__proto__` key stays an own key (and the drift report sees it).
+    expect(Object.hasOwn(page.results[0]?.value ?? {}, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(page.results[0]?.value)).toBe(Object.prototype);
   });
 
   it('accepts an empty page and extra top-level keys', () => {
@@ -56,10 +60,21 @@ describe('parseEnvelope', () => {
     ['{"results":[],"totalResults":1.5,"totalPages":1,"hasMore":false}', '"totalResults" must be a non-negative integer'],
     ['{"results":[],"totalResults":1,"totalPages":"2","hasMore":false}', '"totalPages" must be a non-negative integer'],
     ['{"results":[],"totalResults":1,"totalPages":1,"hasMore":"false"}', '"hasMore" must be a boolean'],
+    ['{"results":[{}, []],"totalResults":1,"totalPages":1,"hasMore":false}', '"results" must be an array of objects'],
+    ['{"results":[1],"totalResults":1,"totalPages":1,"hasMore":"false"}', '"results" must be an array of objects; "hasMore" must be a boolean'],
     ['[]', 'must be a JSON object'],
     ['null', 'must be a JSON object'],
   ])('rejects %s', (body, problem) => {
     expect(responseError(body).message).toContain(problem);
+  });
+});
+
+describe('detachText', () => {
+  it('copies a contact text exactly, lone surrogates and escapes included', () => {
+    const body = `{"results":[{"a":"\ud800 caf\u00e9 ${'\u4e00'} \\"x\\""}],"totalResults":1,"totalPages":1,"hasMore":false}`;
+    const text = parseEnvelope(body, OP).results[0]?.text ?? '';
+    expect(detachText(text)).toBe(text);
+    expect(detachText('\ud800')).toBe('\ud800');
   });
 });
 

@@ -10,9 +10,21 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGzip, type ZlibOptions } from 'node:zlib';
 
 const CONTENT_TYPE = 'application/gzip';
+
+/**
+ * zlib's level for the data objects: the knee of bytes against CPU on the archive's rows (docs/tuning.md, "Gzip
+ * level"). Lower levels save CPU once and cost storage and Athena scans for as long as the archive is kept.
+ */
+export const GZIP_LEVEL = 6;
+
+/**
+ * Text the gzip stream accepts before a write waits for 'drain' (zlib's default is 16 KiB, less than one row).
+ * With room for a few batches the main thread builds the next rows while zlib compresses on its thread pool.
+ */
+const GZIP_WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /** What S3 holds once an upload completed. */
 export interface UploadedObject {
@@ -36,7 +48,8 @@ export class GzipObjectUpload {
   readonly key: string;
   readonly #s3: S3Client;
   readonly #bucket: string;
-  readonly #gzip = createGzip();
+  // zlib passes stream options on to its Transform; @types/node's ZlibOptions does not list them.
+  readonly #gzip = createGzip({ level: GZIP_LEVEL, writableHighWaterMark: GZIP_WRITE_BUFFER_BYTES } as ZlibOptions);
   readonly #body = new PassThrough();
   readonly #hash = createHash('sha256');
   #bytes = 0;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { KoreResponseError } from '../errors';
-import type { ApiContact } from '../types';
+import type { ApiContact, RawContact } from '../types';
 import { resultsTexts } from './results-text';
 
 /** One validated page as the raw-data API returns it; each result keeps its exact source text. */
@@ -13,8 +13,10 @@ export interface RawDataEnvelope {
 
 const count = z.number().check(z.int(), z.gte(0));
 // Other top-level keys are allowed (and ignored): the API adds fields between versions.
+// The results are checked to be objects without zod: z.record would copy every contact key by key (a quarter of
+// the envelope's CPU), and a copy drops a `__proto__` key the contact has.
 const envelopeSchema = z.object({
-  results: z.array(z.record(z.string(), z.unknown())),
+  results: z.array(z.unknown()),
   totalResults: count,
   totalPages: count,
   hasMore: z.boolean(),
@@ -42,8 +44,11 @@ export function parseEnvelope(body: string, operation: string): RawDataEnvelope 
     throw new KoreResponseError(`${operation}: the response body is not valid JSON (${body.length} characters; truncated?)`);
   }
   const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))];
+  const results = (json as { results?: unknown } | null)?.results;
+  const notObjects = Array.isArray(results) && !results.every(isObject);
+  if (!parsed.success || notObjects) {
+    const issues = parsed.success ? [] : parsed.error.issues.map((issue) => String(issue.path[0] ?? ''));
+    const fields = [...new Set(notObjects ? ['results', ...issues] : issues)];
     const problems = fields.map((f) => FIELD_RULES[f] ?? 'the body must be a JSON object');
     throw new KoreResponseError(`${operation}: the response is not a valid raw-data envelope: ${problems.join('; ')}`);
   }
@@ -53,8 +58,12 @@ export function parseEnvelope(body: string, operation: string): RawDataEnvelope 
   }
   return {
     ...parsed.data,
-    results: parsed.data.results.map((value, i) => ({ value, text: texts[i] as string })),
+    results: parsed.data.results.map((value, i) => ({ value: value as RawContact, text: texts[i] as string })),
   };
+}
+
+function isObject(value: unknown): value is RawContact {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const MAX_API_MESSAGE = 300;

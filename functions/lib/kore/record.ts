@@ -3,17 +3,30 @@ import type { ApiContact, RawContact } from '../types';
 import { parseApiTimestamp } from './dates';
 
 /**
+ * Forms already computed. Every contact repeats the same few dozen keys, and a lookup costs far less than the
+ * lower-casing and the regular expression; bounded, so a vendor sending data as keys cannot grow it without end.
+ */
+const FORMS = new Map<string, string>();
+const MAX_REMEMBERED_FORMS = 4096;
+
+/**
  * The form keys are matched in: lower case, letters and digits only. The API's samples spell keys with spaces
  * ("Conversation ID"), its field table in camelCase (conversationId); both, and snake_case, are one field. The
  * normalizer matches every column's source keys the same way, so the client and the archive agree on a contact's id.
  */
 export function keyForm(key: string): string {
-  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  let form = FORMS.get(key);
+  if (form === undefined) {
+    form = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+    if (FORMS.size < MAX_REMEMBERED_FORMS) FORMS.set(key, form);
+  }
+  return form;
 }
 
 /** The value of the first key of `record` whose {@link keyForm} is `form` (null and absent are the same). */
 function field(record: RawContact, form: string): unknown {
-  for (const [key, value] of Object.entries(record)) {
+  for (const key of Object.keys(record)) {
+    const value = record[key];
     if (value !== undefined && value !== null && keyForm(key) === form) return value;
   }
   return undefined;

@@ -17,6 +17,7 @@ import type { ManifestReader } from '../archive/manifest-store';
 import type { ManifestEdge } from '../archive/manifest';
 import { formatTimestamp } from '../archive/schema';
 import { conversationIdOf } from '../kore/record';
+import { detachText } from '../kore/results-text';
 import type { ApiContact } from '../types';
 import { HOUR_MS } from './windows';
 
@@ -115,7 +116,8 @@ export class BoundaryTracker {
         this.#keptHere += 1;
         keep.push(contact);
       } else {
-        this.#nextHour.push({ conversationId: id, raw: contact.text });
+        // Kept until the window is written: a copy, so it does not pin the page's whole body (see detachText).
+        this.#nextHour.push({ conversationId: id, raw: detachText(contact.text) });
       }
     }
     return keep;
