@@ -77,6 +77,15 @@ const FetchSchema = z.strictObject({
   /** Contacts the normalizer flagged (kept, with null columns). */
   problems: count,
   edge: EdgeSchema,
+  /** Present when the hour was fetched across several invocations (see docs/ledger.md, Continuation). */
+  continued: z
+    .strictObject({
+      /** Invocations that fetched part of the hour, the final one included. */
+      invocations: z.number().int().min(2),
+      /** When the first of them began. */
+      since: isoInstant,
+    })
+    .optional(),
 });
 
 /** Schema of `_manifest.json`, version 2. */

@@ -1,0 +1,116 @@
+/**
+ * Continuation: an hour twice the size of one invocation's budget is archived complete by repeated short-deadline
+ * invocations of THE REAL handler (simulator over HTTP, s3rver with conditional writes enforced). No request is
+ * sent twice, the partition appears only once complete (one multi-member gzip object that node's zlib and DuckDB
+ * read whole), and the ledger shows the hour pending with a checkpoint in between. An invocation killed at any S3
+ * request of the one that completes the hour leaves the ledger claiming nothing incomplete, and the next run heals.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Ledger, type LedgerEntry } from '../../functions/lib/ledger';
+import { STOP_MARGIN_MS } from '../../functions/lib/sync/archive-window';
+import { loadContacts, openArchiveDb, query } from '../../tools/duckdb';
+import { bundleHandlerChild } from '../support/bundle-child';
+import { lambdaContext, scheduledEvent, startHarness, type Harness } from '../support/harness';
+import { runHandlerInChild } from '../support/kill-run';
+import { diff, hourOf, nextHourIso, partitionOf, readPartition, restore, rowsById, runHandler, snapshot, truthOf } from '../support/archive-check';
+
+const S = 'st-cont';
+const H = '2026-11-20T10';
+const RPM = 6000;
+const PER_REQUEST_MS = 60_000 / RPM;
+/** Requests one invocation may send before its deadline stops it. */
+const BUDGET = 10;
+const ENV = { KORE_STREAM_IDS: S, KORE_PAGE_SIZE: '7', KORE_RATE_LIMIT_RPM: String(RPM), ARCHIVE_START: H, ARCHIVE_REFRESH_LAG_HOURS: 'none' };
+const EVENT = scheduledEvent(`${nextHourIso(H)}:05:00Z`);
+
+let h: Harness;
+let dir: string;
+let child: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kqa-cont-'));
+  // About 150 contacts at 7 a page: some 22 pages, twice the budget.
+  [h, child] = await Promise.all([startHarness({ contactsPerHour: 150 }), bundleHandlerChild(dir)]);
+}, 60_000);
+
+afterAll(async () => {
+  h.proxy.releaseHeld();
+  await h.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A Lambda context whose time runs out after `BUDGET` API requests: the clock is the simulator's request count. */
+function shortContext(): Context {
+  const start = h.sim.requests.length;
+  const budgetMs = STOP_MARGIN_MS + BUDGET * PER_REQUEST_MS + PER_REQUEST_MS / 2;
+  return { ...lambdaContext(), getRemainingTimeInMillis: () => budgetMs - (h.sim.requests.length - start) * PER_REQUEST_MS };
+}
+
+async function entryOf(): Promise<LedgerEntry | undefined> {
+  const ledger = s3Ledger({ s3: h.s3.s3, bucket: h.s3.bucket, prefix: 'kore-qa' });
+  const start = hourOf(H);
+  return (await ledger.read(S, { from: start, to: new Date(start.getTime() + 3_600_000) })).get(start.getTime());
+}
+
+/** `startDate|endDate|page|offset` of every request the simulator received for the stream since `from`. */
+function requestKeys(from = 0): string[] {
+  return h.sim.requests.slice(from).flatMap((r) => {
+    if (r.streamId !== S) return [];
+    const body = r.body as { startDate?: string; endDate?: string; page?: number; offset?: number } | undefined;
+    return [`${body?.startDate}|${body?.endDate}|${body?.page}|${body?.offset}`];
+  });
+}
+
+const expireLeases = (): Promise<void> => restore(h, 'kore-qa/_leases/', new Map());
+
+describe('an hour larger than one invocation', () => {
+  it('is archived complete by repeated short invocations, no request repeated, the partition appearing only complete', async () => {
+    const truth = truthOf(h, S, H, 1);
+    const pagesNeeded = Math.ceil(truth.size / 7);
+    expect(pagesNeeded).toBeGreaterThanOrEqual(2 * BUDGET);
+    const from = h.sim.requests.length;
+    const invocations: { deferred: number; archived: number; requests: number }[] = [];
+    for (let i = 1; i <= 5; i += 1) {
+      const summary = await runHandler(h, EVENT, ENV, shortContext());
+      invocations.push({ deferred: summary.deferred, archived: summary.hoursArchived, requests: summary.requests });
+      expect(summary.failed).toBe(0);
+      if (summary.hoursArchived > 0) break;
+      // Running out of time is no failure: the hour is pending with a checkpoint, its partition absent.
+      expect(await h.s3.listKeys(partitionOf(S, H))).toEqual([]);
+      const entry = await entryOf();
+      expect(entry).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(entry?.checkpoint).toMatchObject({ v: 1, invocations: i });
+      expect((await h.s3.listKeys(`kore-qa/_checkpoints/stream_id=${S}/`)).length).toBeGreaterThanOrEqual(2 * i);
+    }
+    expect(invocations.length).toBeGreaterThanOrEqual(2);
+    expect(invocations.at(-1)?.archived).toBe(1);
+    for (const run of invocations) expect(run.requests).toBeLessThanOrEqual(BUDGET + 1);
+
+    // No (range, page) was requested twice, across all the invocations.
+    const keys = requestKeys(from);
+    expect(keys.length).toBe(new Set(keys).size);
+    const view = await readPartition(h, S, H);
+    expect(diff(rowsById(view.rows, 'continued hour'), truth)).toEqual([]);
+    expect(view.manifest?.object?.etag).toBe(view.etag);
+    expect(view.manifest?.fetch).toMatchObject({ method: 'pages', requests: keys.length, continued: { invocations: invocations.length } });
+    const entry = await entryOf();
+    expect(entry).toMatchObject({ status: 'archived', requests: keys.length, records: truth.size });
+    expect(entry?.checkpoint).toBeUndefined();
+    expect(await h.s3.listKeys(`kore-qa/_checkpoints/stream_id=${S}/`)).toEqual([]);
+
+    // One object of concatenated gzip members: DuckDB (as Athena) reads every line of it.
+    const local = await h.download(partitionOf(S, H));
+    const db = await openArchiveDb();
+    try {
+      await loadContacts(db.connection, { files: join(local, '**/*.jsonl.gz') });
+      const [row] = await query(db.connection, 'SELECT count(*) AS n, count(DISTINCT conversation_id) AS d FROM contacts');
+      expect(row).toEqual({ n: truth.size, d: truth.size });
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
