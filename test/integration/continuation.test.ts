@@ -33,8 +33,8 @@ let child: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kqa-cont-'));
-  // About 150 contacts at 7 a page: some 22 pages, twice the budget.
-  [h, child] = await Promise.all([startHarness({ contactsPerHour: 150 }), bundleHandlerChild(dir)]);
+  // About 200 contacts at 7 a page: some 29 pages, three invocations' budget.
+  [h, child] = await Promise.all([startHarness({ contactsPerHour: 200 }), bundleHandlerChild(dir)]);
 }, 60_000);
 
 afterAll(async () => {
@@ -113,4 +113,63 @@ describe('an hour larger than one invocation', () => {
       db.close();
     }
   }, 60_000);
+});
+
+describe('the invocation completing a continued hour, killed at every S3 request', () => {
+  const K = 'st-cont-kill';
+  const env = { ...ENV, KORE_STREAM_IDS: K };
+
+  async function kEntry(): Promise<LedgerEntry | undefined> {
+    const ledger = s3Ledger({ s3: h.s3.s3, bucket: h.s3.bucket, prefix: 'kore-qa' });
+    return (await ledger.read(K, { from: hourOf(H), to: hourOf(nextHourIso(H)) })).get(hourOf(H).getTime());
+  }
+
+  /** The partition absent or complete; a manifest names the data object; the ledger never claims an incomplete hour. */
+  async function expectAbsentOrComplete(what: string, truth: ReadonlyMap<string, string>): Promise<void> {
+    const view = await readPartition(h, K, H);
+    if (view.dataKeys.length > 0) expect(diff(rowsById(view.rows, what), truth), what).toEqual([]);
+    if (view.manifest !== undefined) expect(view.manifest.object?.etag, what).toBe(view.etag);
+    if ((await kEntry())?.status === 'archived') expect(view.manifest, `${what}: the ledger claims the hour`).toBeDefined();
+  }
+
+  it('leaves the hour absent or complete, never claimed incomplete, and the next run heals it', async () => {
+    const truth = truthOf(h, K, H, 1);
+    // The first invocation checkpoints; what follows completes the hour in one invocation with the full budget.
+    await runHandler(h, EVENT, env, shortContext());
+    expect(await kEntry()).toMatchObject({ status: 'pending', checkpoint: { invocations: 1 } });
+    const base = await snapshot(h, 'kore-qa/');
+    const childEnv = h.env(env);
+
+    const before = h.proxy.count();
+    const clean = await runHandlerInChild(h.proxy, childEnv, EVENT, undefined, child);
+    expect(clean.report, clean.stderr).toMatchObject({ ok: true });
+    const total = h.proxy.count() - before;
+    // After a read, dying after S3 answered is dying before the next request: killAfter matters at writes only.
+    const writes = new Set(h.proxy.log.filter((r) => r.seq > before && r.method !== 'GET' && r.method !== 'HEAD').map((r) => r.seq - before));
+    expect(total).toBeGreaterThan(8);
+    await expectAbsentOrComplete('clean', truth);
+    expect(await kEntry()).toMatchObject({ status: 'archived' });
+
+    for (const action of ['kill', 'killAfter'] as const) {
+      for (let n = 1; n <= total; n += 1) {
+        if (action === 'killAfter' && !writes.has(n)) continue;
+        const what = `${action} at S3 request ${n} of ${total}`;
+        await restore(h, 'kore-qa/', base);
+        h.proxy.clear();
+        h.proxy.addRule({ nth: n, action });
+        const run = await runHandlerInChild(h.proxy, childEnv, EVENT, undefined, child);
+        expect(run.signal, `${what}: ${run.stderr}`).toBe('SIGKILL');
+        h.proxy.clear();
+        h.proxy.releaseHeld();
+        await expectAbsentOrComplete(what, truth);
+        // A killed run keeps its lease until it expires; the test lets it expire now.
+        await expireLeases();
+        await runHandler(h, EVENT, env);
+        const healed = await readPartition(h, K, H);
+        expect(diff(rowsById(healed.rows, `healed after ${what}`), truth), what).toEqual([]);
+        expect(healed.manifest?.object?.etag, what).toBe(healed.etag);
+        expect(await kEntry(), what).toMatchObject({ status: 'archived' });
+      }
+    }
+  }, 300_000);
 });

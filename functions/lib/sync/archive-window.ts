@@ -3,11 +3,11 @@
  * normalizer, the boundary second shared with the neighbours (boundary.ts), drift reporting, and the
  * partition writer (archive/writer.ts).
  */
-import { writeChunk, type CheckpointStore } from '../archive/checkpoint-store';
+import type { CheckpointStore } from '../archive/checkpoint-store';
 import type { Manifest, ManifestFetch } from '../archive/manifest';
 import type { ResumedRows } from '../archive/writer';
 import type { ManifestReader } from '../archive/manifest-store';
-import { DriftCollector, firstSeen, type ContactDrift, type DriftReport } from '../archive/drift';
+import { DriftCollector, type ContactDrift, type DriftReport } from '../archive/drift';
 import { ArchiveError, KoreAuthError } from '../errors';
 import type { FetchControl } from '../kore/reader-position';
 import { conversationIdOf } from '../kore/record';
@@ -15,7 +15,8 @@ import type { Json } from '../ledger';
 import { METRICS } from '../metric-names';
 import type { ApiContact, ContactSource, FetchProgress, TimeWindow } from '../types';
 import { BoundaryTracker, readNeighbours } from './boundary';
-import { checkpointJson, loadCheckpoint, type Checkpoint } from './continuation';
+import { knownKeys, reportDrift } from './drift-warnings';
+import { continueWindow, keep, loadCheckpoint, noRows, prepend } from './continuation';
 import { formatHour, hourWindow } from './windows';
 
 /** Where one window's rows go: a new version of the hour's partition, merged with the previous one (see archive/writer.ts). */
@@ -125,37 +126,12 @@ class StoppedForDeadline extends ArchiveError {
   override readonly name: string = 'StoppedForDeadline';
 }
 
-/** Unknown keys already warned about, per stream, for the life of the process (warm invocations included). */
-const SEEN_KEYS = new Map<string, Set<string>>();
-
-
 /**
  * Fetches one stream-hour and writes it as a new version of its partition (merged with the previous one), or
  * returns a failed outcome naming the error. A {@link KoreAuthError} is thrown instead: refused credentials
  * end the whole run.
  */
 export async function archiveWindow(streamId: string, hour: Date, deps: WindowDeps, start: WindowStart = {}): Promise<WindowResult> {
-  /** The unknown keys already reported for the stream: seeded from the previous hour, kept for the process. */
-  const knownKeys = (stream: string, seed: readonly string[]): Set<string> => {
-    let seen = SEEN_KEYS.get(stream);
-    if (seen === undefined) SEEN_KEYS.set(stream, (seen = new Set()));
-    for (const key of seed) seen.add(key);
-    return seen;
-  };
-  const reportDrift = (stream: string, hourLabel: string, report: DriftReport): void => {
-    const unknown = Object.keys(report.unknownKeys);
-    deps.metrics.count(METRICS.unknownKeys, unknown.length);
-    deps.metrics.count(METRICS.typeMisfits, Object.values(report.typeMisfits).reduce((a, b) => a + b, 0));
-    for (const key of firstSeen(knownKeys(stream, []), unknown)) {
-      deps.log.warn('the API sent a key the schema does not map: its values are only in raw (map it with ARCHIVE_COLUMN_ALIASES)', {
-        streamId: stream,
-        hour: hourLabel,
-        key,
-        contacts: report.unknownKeys[key],
-      });
-    }
-  };
-
   const label = formatHour(hour);
   const window = hourWindow(hour);
   const startedAt = deps.now();
@@ -268,36 +244,26 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
     if (store === undefined || !chunked) {
       manifest = await deps.writer.write(ref, all, { fetch, startedAt, signal, rewrite, drift: () => drift.report() });
     } else {
-      const since = resumed?.checkpoint.since ?? startedAt.toISOString();
-      const base = resumed?.checkpoint.base ?? (await store.dataEtag(streamId, hour));
-      const invocations = (resumed?.checkpoint.invocations ?? 0) + 1;
-      const written = new Map<string, string>(state?.written);
-      const dedupe = { duplicates: state?.duplicates ?? 0 };
-      const chunk = await writeChunk(store.openChunk(streamId, hour, deps.runId, invocations), all, written, dedupe, signal);
-      const chunks = [...(resumed?.checkpoint.chunks ?? []), ...(chunk === undefined ? [] : [chunk])];
-      if (control.stopped === true) {
-        const saved = await store.writeState(streamId, hour, deps.runId, invocations, {
-          v: 1,
-          reader: control.position?.(),
-          written: [...written],
-          duplicates: dedupe.duplicates,
-          problems,
-          unexpected,
-          skipped,
-          boundary: boundary?.snapshot(),
-          drift: drift.report(),
-        });
-        const checkpoint: Checkpoint = { v: 1, since, base, invocations, state: saved, chunks };
+      const part = await continueWindow({
+        store,
+        at: { streamId, hour, runId: deps.runId, startedAt },
+        resumed,
+        rows: all,
+        signal,
+        stopped: () => control.stopped === true,
+        state: () => ({ reader: control.position?.(), problems, unexpected, skipped, boundary: boundary?.snapshot(), drift: drift.report() }),
+        commit: (resume) => deps.writer.write(ref, noRows(), { fetch, startedAt, signal, rewrite, drift: () => drift.report(), resume }),
+      });
+      if ('checkpoint' in part) {
         deps.metrics.count(METRICS.windowsCheckpointed, 1);
-        deps.log.info('window checkpointed for the invocation deadline; the next run continues it', { streamId, hour: label, invocations, pages: progress.requests });
-        return { ...emptyOutcome(streamId, label, 'deferred'), pages: progress.requests - requestsBefore, checkpoint: checkpointJson(checkpoint) };
+        deps.log.info('window checkpointed for the invocation deadline; the next run continues it', { streamId, hour: label, pages: progress.requests });
+        return { ...emptyOutcome(streamId, label, 'deferred'), pages: progress.requests - requestsBefore, checkpoint: part.checkpoint };
       }
-      const resume = { preamble: store.readChunks(chunks), written, duplicates: dedupe.duplicates, baseEtag: base };
-      manifest = await deps.writer.write(ref, noRows(), { fetch, startedAt, signal, rewrite, drift: () => drift.report(), resume });
+      manifest = part.manifest;
       if (resumed !== undefined) deps.metrics.count(METRICS.windowsContinued, 1);
     }
-    reportDrift(streamId, label, drift.report());
-    deps.metrics.count(METRICS.pagesFetched, progress.requests);
+    reportDrift(deps, streamId, label, drift.report());
+    deps.metrics.count(METRICS.pagesFetched, progress.requests - requestsBefore);
     deps.metrics.count(METRICS.recordProblems, problems);
     deps.metrics.count(METRICS.unexpectedOutsideWindow, unexpected);
     deps.metrics.count(METRICS.contactsUpdated, manifest.changes.updated);
@@ -350,20 +316,6 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
   }
 }
 
-
-function keep(checkpoint: Json | undefined): { checkpoint?: Json } {
-  return checkpoint === undefined ? {} : { checkpoint };
-}
-
-/** `first` (already taken from `rest`), then the rest. */
-async function* prepend<T>(first: IteratorResult<T, unknown>, rest: AsyncIterator<T, unknown>): AsyncGenerator<T, void, undefined> {
-  if (first.done === true) return;
-  yield first.value;
-  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
-}
-
-// eslint-disable-next-line @typescript-eslint/require-await -- an empty async source
-async function* noRows(): AsyncGenerator<readonly Readonly<Record<string, unknown>>[], void, undefined> {}
 
 export function emptyOutcome(streamId: string, hour: string, status: WindowOutcome['status']): WindowResult {
   return { streamId, hour, status, records: 0, objects: 0, bytes: 0, pages: 0, problems: 0 };

@@ -15,7 +15,8 @@
  * than {@link MAX_CHECKPOINT_AGE_MS}, or the partition was replaced since it began.
  */
 import { z } from 'zod';
-import type { CheckpointStore, StoredChunk, StoredObject } from '../archive/checkpoint-store';
+import { writeChunk, type CheckpointStore, type StoredChunk, type StoredObject } from '../archive/checkpoint-store';
+import type { ResumedRows } from '../archive/writer';
 import type { DriftReport } from '../archive/drift';
 import { parseReaderPosition, type ReaderPosition } from '../kore/reader-position';
 import type { Json } from '../ledger';
@@ -137,3 +138,52 @@ export async function loadCheckpoint(
   await store.discard(at.streamId, at.hour).catch(() => undefined);
   return { givenUp: why ?? 'unknown' };
 }
+
+type Row = Readonly<Record<string, unknown>>;
+
+/**
+ * One invocation's part of a continued hour: its rows go to a new chunk; then, when the fetch `stopped` for the
+ * deadline, a state object and the checkpoint for the ledger; otherwise `commit` writes the partition from every
+ * chunk (the only write the table sees). The base ETag is taken when the continuation begins.
+ */
+export async function continueWindow<M>(o: {
+  readonly store: CheckpointStore;
+  readonly at: { readonly streamId: string; readonly hour: Date; readonly runId: string; readonly startedAt: Date };
+  readonly resumed: Resumable | undefined;
+  readonly rows: AsyncIterable<readonly Row[]>;
+  readonly signal: AbortSignal;
+  readonly stopped: () => boolean;
+  /** The rest of the window's state, asked for once its rows are written (see {@link WindowState}). */
+  readonly state: () => Record<string, unknown>;
+  readonly commit: (resume: ResumedRows) => Promise<M>;
+}): Promise<{ readonly checkpoint: Json } | { readonly manifest: M }> {
+  const { store, at, resumed } = o;
+  const since = resumed?.checkpoint.since ?? at.startedAt.toISOString();
+  const base = resumed?.checkpoint.base ?? (await store.dataEtag(at.streamId, at.hour));
+  const invocations = (resumed?.checkpoint.invocations ?? 0) + 1;
+  const written = new Map<string, string>(resumed?.state.written);
+  const dedupe = { duplicates: resumed?.state.duplicates ?? 0 };
+  const chunk = await writeChunk(store.openChunk(at.streamId, at.hour, at.runId, invocations), o.rows, written, dedupe, o.signal);
+  const chunks = [...(resumed?.checkpoint.chunks ?? []), ...(chunk === undefined ? [] : [chunk])];
+  if (o.stopped()) {
+    const state = { v: 1, ...o.state(), written: [...written], duplicates: dedupe.duplicates };
+    const saved = await store.writeState(at.streamId, at.hour, at.runId, invocations, state);
+    return { checkpoint: checkpointJson({ v: 1, since, base, invocations, state: saved, chunks }) };
+  }
+  return { manifest: await o.commit({ preamble: store.readChunks(chunks), written, duplicates: dedupe.duplicates, baseEtag: base }) };
+}
+
+/** `{ checkpoint }` when there is one: a deferred window keeps it. */
+export function keep(checkpoint: Json | undefined): { checkpoint?: Json } {
+  return checkpoint === undefined ? {} : { checkpoint };
+}
+
+/** `first` (already taken from `rest`), then the rest. */
+export async function* prepend<T>(first: IteratorResult<T, unknown>, rest: AsyncIterator<T, unknown>): AsyncGenerator<T, void, undefined> {
+  if (first.done === true) return;
+  yield first.value;
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+}
+
+/** No rows: the final write of a continued hour takes them all from its chunks. */
+export async function* noRows(): AsyncGenerator<readonly Row[], void, undefined> {}
