@@ -144,8 +144,10 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       const { start, deferred } = request.kind === 'manual' ? { start: plan, deferred: [] as WorkItem[] } : selectWork(plan, budget);
       const left: WorkItem[] = [...deferred];
       for (const [i, item] of start.entries()) {
-        // A window starts only with time for its estimated requests at the account's rate, plus a margin.
-        if (deps.remainingMs() < item.estimatedRequests * perRequestMs + margin) {
+        // A window starts only with time for its estimated requests at the account's rate, plus a margin; one
+        // larger than a whole invocation needs half of one (it goes on from its checkpoint, see selectWork).
+        const needed = item.estimatedRequests > budget.invocationRequests ? budget.invocationRequests / 2 : item.estimatedRequests;
+        if (deps.remainingMs() < needed * perRequestMs + margin) {
           left.push(...start.slice(i));
           break;
         }
