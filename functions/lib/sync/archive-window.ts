@@ -118,8 +118,11 @@ export interface WindowStart {
 
 /** Time kept in reserve so an aborted window can clean up before the invocation ends. */
 const ABORT_MARGIN_MS = 20_000;
-/** No request is started with less time left than this: the rest is for writing the checkpoint (or the partition). */
-export const STOP_MARGIN_MS = ABORT_MARGIN_MS + 25_000;
+/**
+ * No request is started with less time left than this: beyond the abort margin, 10 s to write the checkpoint (the
+ * chunk's last part and a state object). The run's own margin for starting a window (sync.ts) is the same 30 s.
+ */
+export const STOP_MARGIN_MS = ABORT_MARGIN_MS + 10_000;
 
 /** A window predicted to fit the invocation that did not: it stops, and starts over with checkpoints next time. */
 class StoppedForDeadline extends ArchiveError {
@@ -251,6 +254,7 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
         rows: all,
         signal,
         stopped: () => control.stopped === true,
+        timeLeftMs: () => deps.remainingMs() - ABORT_MARGIN_MS,
         state: () => ({ reader: control.position?.(), problems, unexpected, skipped, boundary: boundary?.snapshot(), drift: drift.report() }),
         commit: (resume) => deps.writer.write(ref, noRows(), { fetch, startedAt, signal, rewrite, drift: () => drift.report(), resume }),
       });

@@ -22,6 +22,15 @@ import { parseReaderPosition, type ReaderPosition } from '../kore/reader-positio
 import type { Json } from '../ledger';
 import type { BoundarySnapshot } from './boundary';
 
+/**
+ * Time the final write of a continued hour may take: the chunks read back and uploaded again, and a previous
+ * version of about the same size merged, at a conservative 20 MB/s, plus 5 s.
+ */
+export function commitTimeMs(chunks: readonly StoredChunk[]): number {
+  const bytes = chunks.reduce((sum, c) => sum + c.bytes, 0);
+  return 5_000 + (2 * bytes) / 20_000;
+}
+
 /** A checkpoint older than this is started over: the API's paging positions of a day-old pass are unlikely to hold. */
 export const MAX_CHECKPOINT_AGE_MS = 24 * 3_600_000;
 
@@ -153,6 +162,8 @@ export async function continueWindow<M>(o: {
   readonly rows: AsyncIterable<readonly Row[]>;
   readonly signal: AbortSignal;
   readonly stopped: () => boolean;
+  /** Time left for writing; a complete fetch without time for the final write is checkpointed, to be written next time. */
+  readonly timeLeftMs: () => number;
   /** The rest of the window's state, asked for once its rows are written (see {@link WindowState}). */
   readonly state: () => Record<string, unknown>;
   readonly commit: (resume: ResumedRows) => Promise<M>;
@@ -165,7 +176,7 @@ export async function continueWindow<M>(o: {
   const dedupe = { duplicates: resumed?.state.duplicates ?? 0 };
   const chunk = await writeChunk(store.openChunk(at.streamId, at.hour, at.runId, invocations), o.rows, written, dedupe, o.signal);
   const chunks = [...(resumed?.checkpoint.chunks ?? []), ...(chunk === undefined ? [] : [chunk])];
-  if (o.stopped()) {
+  if (o.stopped() || o.timeLeftMs() < commitTimeMs(chunks)) {
     const state = { v: 1, ...o.state(), written: [...written], duplicates: dedupe.duplicates };
     const saved = await store.writeState(at.streamId, at.hour, at.runId, invocations, state);
     return { checkpoint: checkpointJson({ v: 1, since, base, invocations, state: saved, chunks }) };
