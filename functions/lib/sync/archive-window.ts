@@ -260,6 +260,7 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
       });
       if ('checkpoint' in part) {
         deps.metrics.count(METRICS.windowsCheckpointed, 1);
+        deps.metrics.count(METRICS.pagesFetched, progress.requests - requestsBefore);
         deps.log.info('window checkpointed for the invocation deadline; the next run continues it', { streamId, hour: label, pages: progress.requests });
         return { ...emptyOutcome(streamId, label, 'deferred'), pages: progress.requests - requestsBefore, checkpoint: part.checkpoint };
       }
