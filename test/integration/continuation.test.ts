@@ -43,11 +43,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A Lambda context whose time runs out after `BUDGET` API requests: the clock is the simulator's request count. */
-function shortContext(): Context {
+/**
+ * A Lambda context whose time runs out after `BUDGET` API requests: the clock is the simulator's request count,
+ * each request costing `costMs` (by default what the account's rate says it costs).
+ */
+function shortContext(costMs = PER_REQUEST_MS): Context {
   const start = h.sim.requests.length;
-  const budgetMs = STOP_MARGIN_MS + BUDGET * PER_REQUEST_MS + PER_REQUEST_MS / 2;
-  return { ...lambdaContext(), getRemainingTimeInMillis: () => budgetMs - (h.sim.requests.length - start) * PER_REQUEST_MS };
+  const budgetMs = STOP_MARGIN_MS + BUDGET * costMs + costMs / 2;
+  return { ...lambdaContext(), getRemainingTimeInMillis: () => budgetMs - (h.sim.requests.length - start) * costMs };
 }
 
 async function entryOf(): Promise<LedgerEntry | undefined> {
@@ -56,10 +59,10 @@ async function entryOf(): Promise<LedgerEntry | undefined> {
   return (await ledger.read(S, { from: start, to: new Date(start.getTime() + 3_600_000) })).get(start.getTime());
 }
 
-/** `startDate|endDate|page|offset` of every request the simulator received for the stream since `from`. */
-function requestKeys(from = 0): string[] {
+/** `startDate|endDate|page|offset` of every request the simulator received for `stream` since `from`. */
+function requestKeys(from = 0, stream = S): string[] {
   return h.sim.requests.slice(from).flatMap((r) => {
-    if (r.streamId !== S) return [];
+    if (r.streamId !== stream) return [];
     const body = r.body as { startDate?: string; endDate?: string; page?: number; offset?: number } | undefined;
     return [`${body?.startDate}|${body?.endDate}|${body?.page}|${body?.offset}`];
   });
@@ -112,6 +115,32 @@ describe('an hour larger than one invocation', () => {
     } finally {
       db.close();
     }
+  }, 60_000);
+});
+
+describe('an hour expected to fit that does not', () => {
+  it('is left due without a checkpoint, no failure; the next invocations fetch it in chunks and complete it', async () => {
+    const M = 'st-cont-miss';
+    const env = { ...ENV, KORE_STREAM_IDS: M };
+    // The account's rate says 10 ms a request, so the whole hour looks like it fits; the clock says 100 ms.
+    const slow = (): Context => shortContext(10 * PER_REQUEST_MS);
+    const truth = truthOf(h, M, H, 1);
+    const from = h.sim.requests.length;
+    const first = await runHandler(h, EVENT, env, slow());
+    expect(first).toMatchObject({ failed: 0, deferred: 1, hoursArchived: 0 });
+    expect(await h.s3.listKeys(partitionOf(M, H))).toEqual([]);
+    const ledger = s3Ledger({ s3: h.s3.s3, bucket: h.s3.bucket, prefix: 'kore-qa' });
+    const entry = (await ledger.read(M, { from: hourOf(H), to: hourOf(nextHourIso(H)) })).get(hourOf(H).getTime());
+    expect(entry).toMatchObject({ status: 'pending', attempts: 0, requestsSinceSuccess: first.requests });
+    expect(entry?.checkpoint).toBeUndefined();
+    let archived = 0;
+    for (let i = 0; i < 5 && archived === 0; i += 1) archived = (await runHandler(h, EVENT, env, slow())).hoursArchived;
+    expect(archived).toBe(1);
+    const view = await readPartition(h, M, H);
+    expect(diff(rowsById(view.rows, 'hour fetched in chunks'), truth)).toEqual([]);
+    // Only what the first invocation read is read again.
+    const keys = requestKeys(from, M);
+    expect(keys.length - new Set(keys).size).toBeLessThanOrEqual(first.requests);
   }, 60_000);
 });
 
