@@ -200,5 +200,5 @@ describe('the invocation completing a continued hour, killed at every S3 request
         expect(await kEntry(), what).toMatchObject({ status: 'archived' });
       }
     }
-  }, 300_000);
+  }, 480_000);
 });
