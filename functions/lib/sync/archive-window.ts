@@ -119,10 +119,11 @@ export interface WindowStart {
 /** Time kept in reserve so an aborted window can clean up before the invocation ends. */
 const ABORT_MARGIN_MS = 20_000;
 /**
- * No request is started with less time left than this: beyond the abort margin, 10 s to write the checkpoint (the
- * chunk's last part and a state object). The run's own margin for starting a window (sync.ts) is the same 30 s.
+ * No request is started with less time left than this: beyond the abort margin, 5 s to write the checkpoint (the
+ * chunk's last part and a state object). The run starts a window only with its estimate plus 30 s left (sync.ts),
+ * so a window whose estimate holds always finishes, and only one underestimated by over 5 s goes to chunks.
  */
-export const STOP_MARGIN_MS = ABORT_MARGIN_MS + 10_000;
+export const STOP_MARGIN_MS = ABORT_MARGIN_MS + 5_000;
 
 /** A window predicted to fit the invocation that did not: it stops, and starts over with checkpoints next time. */
 class StoppedForDeadline extends ArchiveError {
