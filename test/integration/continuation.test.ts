@@ -185,6 +185,7 @@ describe('the invocation completing a continued hour, killed at every S3 request
     await expectAbsentOrComplete('clean', truth);
     expect(await kEntry()).toMatchObject({ status: 'archived' });
 
+    let killed = 0;
     for (const action of ['kill', 'killAfter'] as const) {
       for (let n = 1; n <= total; n += 1) {
         if (action === 'killAfter' && !writes.has(n)) continue;
@@ -192,8 +193,12 @@ describe('the invocation completing a continued hour, killed at every S3 request
         await restore(h, 'kore-qa/', base);
         h.proxy.clear();
         h.proxy.addRule({ nth: n, action });
+        const sent = h.proxy.count();
         const run = await runHandlerInChild(h.proxy, childEnv, EVENT, undefined, child);
-        expect(run.signal, `${what}: ${run.stderr}`).toBe('SIGKILL');
+        // The SDK may retry a request on a reused connection, so a run can send one request fewer than the clean
+        // run did: only then may it escape the kill.
+        if (run.signal === 'SIGKILL') killed += 1;
+        else expect(h.proxy.count() - sent, `${what}: ${run.stderr}`).toBeLessThan(n);
         h.proxy.clear();
         h.proxy.releaseHeld();
         await expectAbsentOrComplete(what, truth);
@@ -206,5 +211,7 @@ describe('the invocation completing a continued hour, killed at every S3 request
         expect(await kEntry(), what).toMatchObject({ status: 'archived' });
       }
     }
+    // Killed at every request but (at most) the last, and after every write.
+    expect(killed).toBeGreaterThanOrEqual(total - 1 + writes.size - 1);
   }, 480_000);
 });
