@@ -9,7 +9,7 @@ export default defineConfig({
     // test still shows everything it printed. The summary is the last thing on screen.
     silent: 'passed-only',
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', env } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', env, testTimeout: 20_000 } },
       {
         test: {
           name: 'integration',

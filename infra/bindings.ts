@@ -25,6 +25,11 @@ export const ARCHIVE_OBJECT_ACTIONS = Object.freeze({
   ledger: Object.freeze(['s3:GetObject', 's3:PutObject'] as const),
   /** One lease per stream: created, renewed and released (deleted) with conditional requests. */
   leases: Object.freeze(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const),
+  /**
+   * An hour continued across invocations: chunks and state objects created (a large chunk multipart, hence
+   * Abort), read back by the next invocation, deleted once the hour is archived or its checkpoint given up.
+   */
+  checkpoints: Object.freeze(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] as const),
 });
 
 /** An area of the archive prefix the function has object grants in (a key of `LAYOUT`). */
@@ -39,6 +44,7 @@ const OBJECT_STATEMENT_SIDS: Readonly<Record<ArchiveArea, string>> = {
   state: 'ArchiveStateRead',
   ledger: 'ArchiveLedgerReadWrite',
   leases: 'ArchiveLeasesReadWriteDelete',
+  checkpoints: 'ArchiveCheckpointsReadWriteDelete',
 };
 
 /** The object ARN pattern an area's grant covers: `{bucket}/{prefix}/{area folder}/*`. */
@@ -61,7 +67,8 @@ export interface ArchiveBucketBinding {
 /**
  * Points the function at the archive (`ARCHIVE_BUCKET`, `ARCHIVE_PREFIX`) and grants exactly what it does
  * there (see {@link ARCHIVE_OBJECT_ACTIONS}): read/write/delete under `{prefix}/contacts/`,
- * read under `{prefix}/_state/`, read/write under `{prefix}/_ledger/`, read/write/delete under `{prefix}/_leases/`, and list only keys
+ * read under `{prefix}/_state/`, read/write under `{prefix}/_ledger/`, read/write/delete under `{prefix}/_leases/` and
+ * `{prefix}/_checkpoints/`, and list only keys
  * under `{prefix}/`. Nothing outside the prefix, no bucket-level configuration, no version deletion.
  */
 export function bindArchiveBucket(fn: lambda.Function, { bucket, prefix, encryptionKey }: ArchiveBucketBinding): void {

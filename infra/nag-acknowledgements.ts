@@ -41,6 +41,7 @@ const AREA_KEYS: Readonly<Record<ArchiveArea, string>> = {
   state: 'one pre-ledger state object per stream, named by the stream id (read once to migrate it)',
   ledger: 'the window ledger: one head and one document per UTC day per stream, named by stream id and date',
   leases: 'one lease object per stream, named by the stream id',
+  checkpoints: 'the chunks and state objects of hours fetched across invocations, under stream_id=/dt=/hour= folders (written, read back, deleted)',
 };
 
 /**

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderFaultTable, replaceFaultTable, type VitestJsonReport } from '../tools/fault-table';
 
-const FILES = ['test/integration/hostile-api.test.ts', 'test/integration/commit-kill.test.ts'];
+const FILES = ['test/integration/hostile-api.test.ts', 'test/integration/commit-kill.test.ts', 'test/integration/continuation.test.ts'];
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'kqa-faults-'));
 const output = join(dir, 'report.json');

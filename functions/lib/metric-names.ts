@@ -23,6 +23,10 @@ export const METRICS = Object.freeze({
   contactsUpdated: 'ContactsUpdated',
   unexpectedOutsideWindow: 'UnexpectedOutsideWindow',
   windowsSliced: 'WindowsSliced',
+  /** Hours an invocation stopped for its deadline and checkpointed, to be continued by the next. */
+  windowsCheckpointed: 'WindowsCheckpointed',
+  /** Hours completed from a checkpoint (fetched across several invocations). */
+  windowsContinued: 'WindowsContinued',
   refreshShrank: 'RefreshShrank',
   boundaryRecovered: 'BoundaryContactsRecovered',
   unknownKeys: 'UnknownKeys',

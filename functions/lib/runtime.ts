@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CheckpointStore } from './archive/checkpoint-store';
 import { S3ManifestReader } from './archive/manifest-store';
 import { planPolicy, s3Leases, s3Ledger } from './ledger';
 import type { ContactSource } from './types';
@@ -136,6 +137,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
   const state = new S3StateStore({ s3, bucket: config.bucket, prefix: config.prefix });
   const manifests = new S3ManifestReader({ s3, bucket: config.bucket, prefix: config.prefix });
   const ledger = s3Ledger({ s3, bucket: config.bucket, prefix: config.prefix });
+  const checkpoints = new CheckpointStore({ s3, bucket: config.bucket, prefix: config.prefix });
   const leases = s3Leases({ s3, bucket: config.bucket, prefix: config.prefix, durationMs: config.leaseDurationMs });
 
   return {
@@ -197,6 +199,7 @@ export function createRuntime(config: SyncConfig, overrides: RuntimeOverrides = 
         ledger,
         leases,
         legacyState: state,
+        checkpoints,
         policy: planPolicy(config),
         rateLimitRpm: config.rateLimitRpm,
         normalize: normalizer.normalize,

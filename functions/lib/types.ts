@@ -1,6 +1,7 @@
 /**
  * Small shared types that cross module boundaries (Kore client -> archive writer).
  */
+import type { FetchControl } from './kore/reader-position';
 
 /** A half-open UTC time window `[start, end)`. Archive windows are whole hours. */
 export interface TimeWindow {
@@ -56,9 +57,10 @@ export interface ContactPage {
 export interface ContactSource {
   /**
    * Fetches every contact the API returns for `streamId` and `window`, page by page, each contact once.
-   * Throws on an unrecoverable failure; never ends early silently.
+   * Throws on an unrecoverable failure; never ends early silently: a fetch stopped by `control.shouldStop`
+   * says so in `control.stopped`, with `control.position()` to resume from.
    */
-  fetchWindow(streamId: string, window: TimeWindow, signal?: AbortSignal): AsyncIterable<ContactPage>;
+  fetchWindow(streamId: string, window: TimeWindow, signal?: AbortSignal, control?: FetchControl): AsyncIterable<ContactPage>;
 }
 
 /** Counters a run reports as metrics; the client and writer call these. */

@@ -9,6 +9,8 @@ import type { EncryptionConfig, LifecycleConfig } from '../config';
  * a crashed run's.
  */
 export const MULTIPART_ABORT_DAYS = 1;
+/** Days after which leftover checkpoint objects expire: longer than a checkpoint is ever continued (one day). */
+export const CHECKPOINT_EXPIRATION_DAYS = 3;
 
 /** Properties of {@link ArchiveBucket}. */
 export interface ArchiveBucketProps {
@@ -123,6 +125,16 @@ export class ArchiveBucket extends Construct {
           prefix: `${prefix}/${LAYOUT.staging}/`,
           expiration: Duration.days(lifecycle.stagingExpirationDays),
           noncurrentVersionExpiration: Duration.days(lifecycle.stagingExpirationDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(MULTIPART_ABORT_DAYS),
+        },
+        {
+          // Checkpoint objects of hours continued across invocations are deleted once the hour is archived; a run
+          // killed between the ledger update and that delete leaves them behind. A checkpoint older than a day is
+          // never continued (functions/lib/sync/continuation.ts), so anything older than this is garbage.
+          id: 'ExpireCheckpointLeftovers',
+          prefix: `${prefix}/${LAYOUT.checkpoints}/`,
+          expiration: Duration.days(CHECKPOINT_EXPIRATION_DAYS),
+          noncurrentVersionExpiration: Duration.days(CHECKPOINT_EXPIRATION_DAYS),
           abortIncompleteMultipartUploadAfter: Duration.days(MULTIPART_ABORT_DAYS),
         },
         {

@@ -2,7 +2,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { LAYOUT } from '../../functions/lib/archive/layout';
-import { ArchiveBucket, MULTIPART_ABORT_DAYS } from '../../infra/constructs/archive-bucket';
+import { MAX_CHECKPOINT_AGE_MS } from '../../functions/lib/sync/continuation';
+import { ArchiveBucket, CHECKPOINT_EXPIRATION_DAYS, MULTIPART_ABORT_DAYS } from '../../infra/constructs/archive-bucket';
 import { cdkJsonContext } from './support/synth';
 
 type Rule = Record<string, unknown>;
@@ -46,6 +47,22 @@ describe('archive bucket lifecycle: staging', () => {
       },
     ]);
     expect(MULTIPART_ABORT_DAYS).toBe(1);
+  });
+
+  it('expires checkpoint leftovers (and their noncurrent versions) after CHECKPOINT_EXPIRATION_DAYS, longer than a checkpoint is continued', () => {
+    const checkpoints = lifecycleRules(3).filter((r) => r.Prefix === `team/qa/${LAYOUT.checkpoints}/`);
+    expect(checkpoints).toEqual([
+      {
+        Id: 'ExpireCheckpointLeftovers',
+        Prefix: `team/qa/${LAYOUT.checkpoints}/`,
+        Status: 'Enabled',
+        ExpirationInDays: CHECKPOINT_EXPIRATION_DAYS,
+        NoncurrentVersionExpiration: { NoncurrentDays: CHECKPOINT_EXPIRATION_DAYS },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: MULTIPART_ABORT_DAYS },
+      },
+    ]);
+    // A checkpoint is given up after a day: its objects must outlive that.
+    expect(CHECKPOINT_EXPIRATION_DAYS * 24 * 3_600_000).toBeGreaterThan(MAX_CHECKPOINT_AGE_MS);
   });
 
   it('keeps the bucket-wide rule: other noncurrent versions stay noncurrentVersionExpirationDays, uploads are aborted everywhere', () => {

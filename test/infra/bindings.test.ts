@@ -41,6 +41,7 @@ describe('bindArchiveBucket', () => {
       [
         'arn:<AWS::Partition>:s3:::archive',
         'arn:<AWS::Partition>:s3:::archive/team/qa/_leases/*',
+        'arn:<AWS::Partition>:s3:::archive/team/qa/_checkpoints/*',
         'arn:<AWS::Partition>:s3:::archive/team/qa/_ledger/*',
         'arn:<AWS::Partition>:s3:::archive/team/qa/_state/*',
         'arn:<AWS::Partition>:s3:::archive/team/qa/contacts/*',
@@ -64,6 +65,8 @@ describe('bindArchiveBucket', () => {
       'arn:<AWS::Partition>:s3:::archive/team/qa/_state/*': ['s3:GetObject'],
       'arn:<AWS::Partition>:s3:::archive/team/qa/_ledger/*': ['s3:GetObject', 's3:PutObject'],
       'arn:<AWS::Partition>:s3:::archive/team/qa/_leases/*': ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+      // An hour continued across invocations: chunks (multipart when large) and state objects, deleted once archived.
+      'arn:<AWS::Partition>:s3:::archive/team/qa/_checkpoints/*': ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
       'arn:<AWS::Partition>:s3:::archive': ['s3:ListBucket'],
     });
     for (const area of ARCHIVE_AREAS) {

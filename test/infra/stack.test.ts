@@ -312,7 +312,7 @@ describe('sync function', () => {
   it('has per-area object grants under the archive prefix and lists only inside it', () => {
     const bucketId = archiveBucket(template).logicalId;
     const s3Statements = allowStatements(template).filter((s) => asArray(s.Action as string).some((a) => a.startsWith('s3:')));
-    expect(s3Statements).toHaveLength(5);
+    expect(s3Statements).toHaveLength(6);
     expect(s3Statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -322,6 +322,10 @@ describe('sync function', () => {
         expect.objectContaining({ Action: 's3:GetObject', Resource: objectsArn(bucketId, LAYOUT.state) }),
         expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'], Resource: objectsArn(bucketId, LAYOUT.ledger) }),
         expect.objectContaining({ Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: objectsArn(bucketId, LAYOUT.leases) }),
+        expect.objectContaining({
+          Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+          Resource: objectsArn(bucketId, LAYOUT.checkpoints),
+        }),
         expect.objectContaining({
           Action: 's3:ListBucket',
           Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] },
@@ -609,6 +613,7 @@ describe('cdk-nag (AWS Solutions)', () => {
     expect(ids).toEqual([
       // The drain state machine's log delivery and X-Ray actions (see drain-state-machine.test.ts).
       'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/_checkpoints/*]`,
       `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/_leases/*]`,
       `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/_ledger/*]`,
       `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/kore-qa/_state/*]`,

@@ -73,6 +73,10 @@ describe('imported bucket, secret and KMS key, with e-mail alarms and two stream
         expect.objectContaining({ Action: 's3:GetObject', Resource: importedObjectsArn('_state') }),
         expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'], Resource: importedObjectsArn('_ledger') }),
         expect.objectContaining({ Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: importedObjectsArn('_leases') }),
+        expect.objectContaining({
+          Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+          Resource: importedObjectsArn('_checkpoints'),
+        }),
         expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['kore-qa/*'] } } }),
         expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: SECRET_ARN }),
         expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: KEY_ARN }),

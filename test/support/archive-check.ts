@@ -126,12 +126,12 @@ export function union(...maps: ReadonlyMap<string, string>[]): Map<string, strin
 }
 
 /** Runs THE REAL handler in-process with the harness's environment plus `extra`. */
-export async function runHandler(h: Harness, event: unknown, extra: Record<string, string> = {}): Promise<SyncSummary> {
+export async function runHandler(h: Harness, event: unknown, extra: Record<string, string> = {}, context = lambdaContext()): Promise<SyncSummary> {
   const saved = { ...process.env };
   Object.assign(process.env, h.env(extra));
   resetRuntimeForTests();
   try {
-    return await handler(event, lambdaContext());
+    return await handler(event, context);
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);

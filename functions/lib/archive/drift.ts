@@ -57,6 +57,12 @@ export class DriftCollector {
     for (const column of result.drift.typeMisfits) increment(this.#typeMisfits, column);
   }
 
+  /** Adds the counts of an earlier report (an hour fetched across invocations). */
+  restore(report: DriftReport): void {
+    for (const [key, n] of Object.entries(report.unknownKeys)) this.#unknownKeys.set(key, (this.#unknownKeys.get(key) ?? 0) + n);
+    for (const [key, n] of Object.entries(report.typeMisfits)) this.#typeMisfits.set(key, (this.#typeMisfits.get(key) ?? 0) + n);
+  }
+
   /** The counts so far, keys sorted (empty objects when there was no drift). */
   report(): DriftReport {
     return { unknownKeys: sortedRecord(this.#unknownKeys), typeMisfits: sortedRecord(this.#typeMisfits) };

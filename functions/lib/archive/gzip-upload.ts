@@ -68,6 +68,11 @@ export class GzipObjectUpload {
     condition: { readonly IfMatch: string } | { readonly IfNoneMatch: '*' };
     partSize: number;
     queueSize: number;
+    /**
+     * Gzip bytes sent before this upload's own gzip stream, unchanged: complete gzip members (a continued hour's
+     * checkpoint chunks). Concatenated members are one valid gzip file; they count in `bytes` and `sha256`.
+     */
+    preamble?: AsyncIterable<Uint8Array>;
   }) {
     this.key = o.key;
     this.#s3 = o.s3;
@@ -79,7 +84,16 @@ export class GzipObjectUpload {
         callback(null, chunk);
       },
     });
-    this.#piped = pipeline(this.#gzip, meter, this.#body);
+    const gzip = this.#gzip;
+    const preamble = o.preamble;
+    const source =
+      preamble === undefined
+        ? gzip
+        : async function* (): AsyncGenerator<Uint8Array> {
+            yield* preamble;
+            yield* gzip;
+          };
+    this.#piped = pipeline(source, meter, this.#body);
     this.#upload = new Upload({
       client: o.s3,
       // lib-storage passes these to PutObject or CompleteMultipartUpload, whichever makes the object visible.

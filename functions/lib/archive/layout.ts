@@ -7,6 +7,7 @@
  * {prefix}/contacts/stream_id={id}/dt={YYYY-MM-DD}/hour={HH}/_manifest.json        manifest (Athena skips "_" files)
  * {prefix}/_staging/{runId}/...                                                  in-flight uploads, never queried
  * {prefix}/_state/stream_id={id}.json                                            last archived hour per stream
+ * {prefix}/_checkpoints/stream_id={id}/dt={YYYY-MM-DD}/hour={HH}/...                 an hour continued across invocations
  * ```
  */
 export const LAYOUT = Object.freeze({
@@ -15,6 +16,7 @@ export const LAYOUT = Object.freeze({
   state: '_state',
   ledger: '_ledger',
   leases: '_leases',
+  checkpoints: '_checkpoints',
   athenaResults: '_athena-results',
   manifestName: '_manifest.json',
 });
@@ -56,6 +58,11 @@ export function partName(index: number): string {
 /** Staging folder of one run and one window, with a trailing slash. */
 export function stagingPrefix(prefix: string, runId: string, streamId: string, windowStart: Date): string {
   return `${prefix}/${LAYOUT.staging}/${runId}/stream_id=${streamId}/dt=${utcDate(windowStart)}/hour=${utcHour(windowStart)}/`;
+}
+
+/** Checkpoint objects of one stream-hour continued across invocations, with a trailing slash. */
+export function checkpointPrefix(prefix: string, streamId: string, hour: Date): string {
+  return `${prefix}/${LAYOUT.checkpoints}/stream_id=${streamId}/dt=${utcDate(hour)}/hour=${utcHour(hour)}/`;
 }
 
 /** The state object of one stream. */

@@ -78,6 +78,15 @@ const FetchSchema = z.strictObject({
   /** Contacts the normalizer flagged (kept, with null columns). */
   problems: count,
   edge: EdgeSchema,
+  /** Present when the hour was fetched across several invocations (see docs/ledger.md, Continuation). */
+  continued: z.optional(
+    z.strictObject({
+      /** Invocations that fetched part of the hour, the final one included. */
+      invocations: z.number().check(z.int(), z.gte(2)),
+      /** When the first of them began. */
+      since: isoInstant,
+    }),
+  ),
 });
 
 /** Schema of `_manifest.json`, version 2. */

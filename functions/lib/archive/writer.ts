@@ -13,7 +13,6 @@
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -24,6 +23,7 @@ import type { TimeWindow } from '../types';
 import { GzipObjectUpload, isStreamPlumbing, type UploadedObject } from './gzip-upload';
 import { isKeySafeId, LAYOUT, manifestKey, partName, partitionPrefix, utcDate, utcHour } from './layout';
 import type { DriftReport } from './drift';
+import { rawDigest, rowKey } from './row-identity';
 import { countersOf, createManifest, serializeManifest, type Manifest, type ManifestChanges, type ManifestFetch } from './manifest';
 
 /** Identifies one partition version: a stream, an hour, and the run writing it. */
@@ -62,6 +62,20 @@ export interface WriteOptions {
   readonly reprocess?: boolean;
   readonly startedAt: Date;
   readonly signal?: AbortSignal;
+  /** The rows an earlier invocation already fetched, for an hour continued across invocations (see sync/continuation.ts). */
+  readonly resume?: ResumedRows;
+}
+
+/** What the earlier invocations of a continued hour wrote to checkpoint chunks, to go first in the new version. */
+export interface ResumedRows {
+  /** The chunks' gzip bytes, complete members, streamed unchanged at the start of the object. */
+  readonly preamble: AsyncIterable<Uint8Array>;
+  /** {@link rowKey} → {@link rawDigest} of every row in the chunks. */
+  readonly written: ReadonlyMap<string, string>;
+  /** Rows the chunks dropped as repeats. */
+  readonly duplicates: number;
+  /** The data object's ETag when the continuation began (null: absent); another version since then fails the write. */
+  readonly baseEtag: string | null;
 }
 
 /** Options of {@link ArchiveWriter}. */
@@ -154,6 +168,10 @@ export class ArchiveWriter {
       throw new ArchiveWriteError(`reading the archived version of ${where} failed: ${describeS3Error(error)}`, { cause: error });
     }
 
+    const resume = options.resume;
+    if (resume !== undefined && (base.etag ?? null) !== resume.baseEtag) {
+      throw new ArchiveWriteError(`${where} was replaced since its continuation began; the hour starts over`);
+    }
     let upload: GzipObjectUpload | undefined;
     const open = (): GzipObjectUpload =>
       (upload ??= new GzipObjectUpload({
@@ -163,14 +181,16 @@ export class ArchiveWriter {
         condition: base.etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: base.etag },
         partSize: this.#partSize,
         queueSize: this.#queueSize,
+        ...(resume === undefined ? {} : { preamble: resume.preamble }),
       }));
-    const written = new Map<string, string>();
+    const written = new Map<string, string>(resume?.written);
     // Digests of raw tell an updated contact from an unchanged one, and are only compared when merging with a
     // previous version: the first archive of an hour skips hashing every contact.
     const compared = options.mode !== 'replace' && base.dataKeys.length > 0;
     const changes: ManifestChanges = { added: 0, updated: 0, unchanged: 0, retained: 0, removed: 0 };
-    let duplicates = 0;
+    let duplicates = resume?.duplicates ?? 0;
     let records = 0;
+    if (resume !== undefined && written.size > 0) open();
     let sourceError: { error: unknown } | undefined;
     const onAbort = (): void => upload?.fail(new ArchiveWriteError(`writing ${where} was aborted`, { cause: signal?.reason }));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -329,19 +349,6 @@ export class ArchiveWriter {
   #warn(message: string, extra: Record<string, unknown>): void {
     this.#logger?.warn(message, extra);
   }
-}
-
-/** The identity a contact is merged by: its conversation id, else a digest of its raw text. */
-function rowKey(row: ArchiveRow): string {
-  const id = row.conversation_id;
-  if (typeof id === 'string' && id !== '') return `id:${id}`;
-  return `raw:${rawDigest(row)}`;
-}
-
-/** Digest of a row's `raw` column (the API's exact text), to tell an updated contact from an unchanged one. */
-function rawDigest(row: ArchiveRow): string {
-  const raw = typeof row.raw === 'string' ? row.raw : JSON.stringify(row);
-  return createHash('sha1').update(raw).digest('base64');
 }
 
 function assertRef(ref: PartitionRef): void {

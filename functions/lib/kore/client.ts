@@ -9,6 +9,7 @@ import { TokenBucket } from './rate-limiter';
 import { DEFAULT_RETRY_TIMING, isTransientStatus, KoreTransientStatusError, withRetry, type RetryPolicy } from './retry';
 import type { KoreConnection } from './secret';
 import { sleep as realSleep, type Sleep } from './sleep';
+import type { FetchControl } from './reader-position';
 import { Agent, request } from './undici';
 import { readWindow, type PageParams, type RequestRange } from './window-reader';
 
@@ -133,7 +134,7 @@ export class KoreClient implements ContactSource {
   }
 
   /** {@inheritDoc ContactSource.fetchWindow} See `window-reader.ts` for how completeness is reached. */
-  async *fetchWindow(streamId: string, window: TimeWindow, signal?: AbortSignal): AsyncGenerator<ContactPage, void, undefined> {
+  async *fetchWindow(streamId: string, window: TimeWindow, signal?: AbortSignal, control?: FetchControl): AsyncGenerator<ContactPage, void, undefined> {
     if (typeof streamId !== 'string' || streamId === '') throw new ArchiveError('fetchWindow: the stream id must be a non-empty string');
     const startMs = window.start.getTime();
     const endMs = window.end.getTime();
@@ -142,7 +143,7 @@ export class KoreClient implements ContactSource {
     }
     const fetchPage = (range: RequestRange, paging: PageParams, pageSignal?: AbortSignal): Promise<RawDataEnvelope> =>
       this.#fetchPage(streamId, range, paging, pageSignal);
-    for await (const page of readWindow(fetchPage, window, { limit: this.#o.pageSize, mode: this.#o.pagingMode, lookahead: this.#o.lookahead, streamId }, signal)) {
+    for await (const page of readWindow(fetchPage, window, { limit: this.#o.pageSize, mode: this.#o.pagingMode, lookahead: this.#o.lookahead, streamId, ...(control === undefined ? {} : { control }) }, signal)) {
       this.#o.observer?.page?.({ streamId, records: page.records.length });
       yield page;
     }

@@ -23,6 +23,8 @@ import type { PagingMode } from '../config';
 import type { ApiContact, ContactPage, FetchProgress, TimeWindow } from '../types';
 import type { RawDataEnvelope } from './envelope';
 import { conversationIdOf, conversationStartOf, recordKey } from './record';
+import { PassWatch } from './pass-watch';
+import { type FetchControl, type PlainCursor, type ReaderPosition, readerPosition } from './reader-position';
 
 /** An inclusive request range, whole seconds (the API's precision). */
 export interface RequestRange {
@@ -48,6 +50,8 @@ export interface ReadWindowOptions {
   readonly lookahead?: number;
   /** For messages. */
   readonly streamId: string;
+  /** Resuming where an earlier invocation stopped, and stopping at a page boundary (see reader-position.ts). */
+  readonly control?: FetchControl;
 }
 
 const SECOND_MS = 1000;
@@ -70,13 +74,30 @@ export async function* readWindow(
   const { limit } = options;
   const startMs = window.start.getTime();
   const endMs = window.end.getTime();
-  const seen = new Set<string>();
-  const signs: string[] = [];
-  let requests = 0;
-  let method: FetchProgress['method'] = 'pages';
-  let apiTotalResults: number | undefined;
+  const control = options.control;
+  const resume = control?.resumeFrom;
+  const seen = new Set<string>(resume?.seen);
+  const signs: string[] = [...(resume?.signs ?? [])];
+  let requests = resume?.requests ?? 0;
+  let method: FetchProgress['method'] = resume?.slices === undefined ? 'pages' : 'slices';
+  let apiTotalResults: number | undefined = resume?.apiTotalResults ?? undefined;
   /** The most records one page ever held: a server that clamps `limit` shows it here. */
-  let served = 0;
+  let served = resume?.served ?? 0;
+  const plain: PlainCursor = resume?.plain === undefined ? { next: 1, received: 0, cap: 0, last: 0, done: false } : { ...resume.plain };
+  /** The slices still to read, as of the last page handed out (a resumed fetch starts there). */
+  let sliceState: ReaderPosition['slices'];
+  // While the plain pass runs its keys are exactly the fetch's `seen`; after it only its counts matter.
+  const pass = new PassWatch(limit, resume?.pass, resume?.slices === undefined ? resume?.seen : undefined);
+  const extraCopies = new Map<string, number>(resume?.slices?.extraCopies);
+  if (control !== undefined) {
+    control.requestsLeft = () => {
+      if (sliceState !== undefined || plain.done) return sliceState === undefined ? 0 : undefined;
+      if (plain.next === 1) return undefined;
+      return options.mode === 'page' ? plain.last - plain.next + 1 : Math.ceil(Math.max(0, pass.maxTotal - plain.received) / limit);
+    };
+    control.position = () =>
+      readerPosition({ requests, method, signs, apiTotalResults, served, seen, plain, pass: pass.snapshot(), slices: sliceState });
+  }
 
   const toPage = (envelope: RawDataEnvelope, coversWindow: boolean): ContactPage => {
     requests += 1;
@@ -112,20 +133,26 @@ export async function* readWindow(
   };
 
   const whole = { from: window.start, to: window.end };
-  const pass = new PassWatch(limit);
-  for await (const envelope of plainPass(fetchPage, whole, options, signal)) {
-    pass.add(envelope);
-    yield toPage(envelope, true);
+  const stop = control?.shouldStop;
+  if (resume?.slices === undefined) {
+    for await (const envelope of plainPass(fetchPage, whole, options, signal, plain, stop)) {
+      pass.add(envelope);
+      yield toPage(envelope, true);
+    }
+    if (!plain.done) {
+      // Stopped for the deadline at a page boundary: the position says where the next invocation goes on.
+      if (control !== undefined) control.stopped = true;
+      return;
+    }
+    signs.push(...pass.signs());
+    if (signs.length === 0) return;
   }
-  signs.push(...pass.signs());
-  if (signs.length === 0) return;
 
   method = 'slices';
-  const perSlice = Math.max(1, Math.floor(Math.min(limit, served || limit) * SLICE_FILL));
+  const perSlice = resume?.slices?.perSlice ?? Math.max(1, Math.floor(Math.min(limit, served || limit) * SLICE_FILL));
   const expected = Math.max(pass.maxTotal, pass.distinct);
   const initial = Math.max(2, Math.ceil(expected / perSlice));
   /** Extra copies of a contact inside one answer: the API counts them in `totalResults`, so they explain a shortfall. */
-  const extraCopies = new Map<string, number>();
   const noteCopies = (envelope: RawDataEnvelope): void => {
     const counts = new Map<string, number>();
     for (const contact of envelope.results) counts.set(recordKey(contact), (counts.get(recordKey(contact)) ?? 0) + 1);
@@ -133,11 +160,23 @@ export async function* readWindow(
   };
   // A slice answered empty or short by a transient fault looks complete on its own; the whole hour's count
   // shows it: fewer distinct contacts than the plain pass announced (copies aside) reads the slices once more.
-  for (let round = 1; round <= 2; round += 1) {
+  const resumed = resume?.slices;
+  for (let round = resumed?.round ?? 1; round <= 2; round += 1) {
     // Splitting skewed hours costs a few levels of extra requests; far more means the API ignores the range.
-    const budget = requests + 4 * initial + 20;
-    const queue = splitRange(whole, initial);
+    const budget = resumed?.round === round ? resumed.budget : requests + 4 * initial + 20;
+    const queue =
+      resumed?.round === round ? resumed.queue.map(([from, to]) => ({ from: new Date(from), to: new Date(to) })) : splitRange(whole, initial);
+    const mark = (): void => {
+      sliceState = { round, budget, perSlice, queue: queue.map((r) => [r.from.getTime(), r.to.getTime()]), extraCopies: [...extraCopies] };
+    };
+    mark();
     for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) {
+      if (stop?.() === true) {
+        queue.unshift(slice);
+        mark();
+        if (control !== undefined) control.stopped = true;
+        return;
+      }
       if (requests >= budget) {
         throw new PagingError(
           `stream ${options.streamId}, window ${window.start.toISOString()}: reading the hour as time slices took more than ` +
@@ -146,17 +185,18 @@ export async function* readWindow(
       }
       const envelope = await fetchPage(slice, { page: 1, offset: 0 }, signal);
       noteCopies(envelope);
-      yield toPage(envelope, false);
-      if (fitsOnePage(envelope)) continue;
       const seconds = (slice.to.getTime() - slice.from.getTime()) / SECOND_MS;
-      if (seconds >= 2) {
-        queue.unshift(...splitRange(slice, Math.max(2, Math.ceil(envelope.totalResults / perSlice))));
-        continue;
-      }
-      yield* pageOneSecond(slice);
+      const fits = fitsOnePage(envelope);
+      if (!fits && seconds >= 2) queue.unshift(...splitRange(slice, Math.max(2, Math.ceil(envelope.totalResults / perSlice))));
+      // The position is taken before the page is handed out: once the consumer has it, this slice is done.
+      mark();
+      yield toPage(envelope, false);
+      // A one-second slice is paged to the end whatever the deadline: it is a few requests at most.
+      if (!fits && seconds < 2) yield* pageOneSecond(slice);
     }
     const copies = [...extraCopies.values()].reduce((a, b) => a + b, 0);
     if (seen.size + copies >= pass.maxTotal) break;
+    sliceState = undefined;
     // Contacts that left the window before any request served them explain a shortfall too: one more round only.
     if (round === 1) signs.push(`${seen.size} distinct contacts of ${pass.maxTotal} announced after the slices; slices read again`);
   }
@@ -221,113 +261,70 @@ async function* plainPass(
   range: RequestRange,
   options: ReadWindowOptions,
   signal: AbortSignal | undefined,
+  cursor: PlainCursor = { next: 1, received: 0, cap: 0, last: 0, done: false },
+  stop?: () => boolean,
 ): AsyncGenerator<RawDataEnvelope, void, undefined> {
   const { limit, mode } = options;
-  const first = await fetchPage(range, { page: 1, offset: 0 }, signal);
-  yield first;
-  if (isLast(first, 1, first.results.length, options)) return;
-  // The first answer's totals bound the pass: twice as many pages as announced, plus two, stops a loop.
-  const cap = 2 * Math.max(first.totalPages, Math.ceil(first.totalResults / limit)) + 2;
-  let received = first.results.length;
+  // The cursor is advanced before each page is handed out: once the consumer has a page, it is read.
+  const finish = (): void => {
+    cursor.done = true;
+  };
+  if (cursor.done) return;
+  if (cursor.next === 1) {
+    const first = await fetchPage(range, { page: 1, offset: 0 }, signal);
+    // The first answer's totals bound the pass: twice as many pages as announced, plus two, stops a loop.
+    const cap = 2 * Math.max(first.totalPages, Math.ceil(first.totalResults / limit)) + 2;
+    Object.assign(cursor, { next: 2, received: first.results.length, cap, last: Math.min(cap, Math.max(first.totalPages, 1)) });
+    if (isLast(first, 1, first.results.length, options)) finish();
+    yield first;
+    if (cursor.done) return;
+  }
+  const { cap } = cursor;
 
   if (mode === 'offset') {
-    for (let index = 2; index <= cap; index += 1) {
-      const page = await fetchPage(range, { page: 1, offset: received }, signal);
-      received += page.results.length;
+    for (let index = cursor.next; index <= cap; index += 1) {
+      if (stop?.() === true) return;
+      const page = await fetchPage(range, { page: 1, offset: cursor.received }, signal);
+      cursor.received += page.results.length;
+      cursor.next = index + 1;
+      if (isLast(page, index, cursor.received, options)) finish();
       yield page;
-      if (isLast(page, index, received, options)) return;
+      if (cursor.done) return;
     }
   } else {
     const lookahead = Math.max(0, options.lookahead ?? 0);
-    const last = Math.min(cap, Math.max(first.totalPages, 1));
+    const { last } = cursor;
     const inFlight = new Map<number, Promise<RawDataEnvelope>>();
     const request = (index: number): void => {
-      if (index > last || inFlight.has(index)) return;
+      // Past the deadline no new request is sent; those already in flight are still read and handed out.
+      if (index > last || inFlight.has(index) || stop?.() === true) return;
       const pending = fetchPage(range, { page: index, offset: 0 }, signal);
       // Consumed below; this only keeps an abandoned prefetch from becoming an unhandled rejection.
       pending.catch(() => undefined);
       inFlight.set(index, pending);
     };
     try {
-      for (let index = 2; index <= last; index += 1) {
+      for (let index = cursor.next; index <= last; index += 1) {
         for (let ahead = index; ahead <= index + lookahead; ahead += 1) request(ahead);
-        const page = await (inFlight.get(index) as Promise<RawDataEnvelope>);
+        const pending = inFlight.get(index);
+        if (pending === undefined) return;
+        const page = await pending;
         inFlight.delete(index);
-        received += page.results.length;
+        cursor.received += page.results.length;
+        cursor.next = index + 1;
+        if (isLast(page, index, cursor.received, options)) finish();
         yield page;
-        if (isLast(page, index, received, options)) return;
+        if (cursor.done) return;
       }
     } finally {
       inFlight.clear();
     }
   }
   // Past the cap the pass just ends: fewer distinct contacts than announced sends the window to slices.
+  finish();
 }
 
 function isLast(page: RawDataEnvelope, index: number, received: number, options: ReadWindowOptions): boolean {
   if (!page.hasMore || page.results.length === 0) return true;
   return options.mode === 'page' ? index >= page.totalPages : received >= page.totalResults;
-}
-
-/** Watches one plain pass for signs that its result moved or is not ordered stably. */
-class PassWatch {
-  readonly #keys = new Set<string>();
-  #repeats = 0;
-  #shortWithMore = 0;
-  #totals: string | undefined;
-  #totalsChanged = false;
-  #lastTotal = 0;
-  /** Every record's key in the order received, repeats included. */
-  readonly #order: string[] = [];
-  maxTotal = 0;
-
-  constructor(private readonly limit: number) {}
-
-  add(page: RawDataEnvelope): void {
-    const totals = `${page.totalResults}/${page.totalPages}`;
-    if (this.#totals !== undefined && totals !== this.#totals) this.#totalsChanged = true;
-    this.#totals ??= totals;
-    this.#lastTotal = page.totalResults;
-    this.maxTotal = Math.max(this.maxTotal, page.totalResults);
-    if (page.hasMore && page.results.length < this.limit) this.#shortWithMore += 1;
-    for (const contact of page.results) {
-      const key = recordKey(contact);
-      this.#order.push(key);
-      if (this.#keys.has(key)) this.#repeats += 1;
-      else this.#keys.add(key);
-    }
-  }
-
-  get distinct(): number {
-    return this.#keys.size;
-  }
-
-  /** The distinct keys of the pass. */
-  get keys(): ReadonlySet<string> {
-    return this.#keys;
-  }
-
-  /** `totalResults/totalPages` of the pass's first page. */
-  get totals(): string | undefined {
-    return this.#totals;
-  }
-
-  get totalsChanged(): boolean {
-    return this.#totalsChanged;
-  }
-
-  /** The keys in the order received, repeats included: two passes with the same sequence got the same answer. */
-  get sequence(): string {
-    return this.#order.join('\n');
-  }
-
-  /** Why this pass cannot be trusted; empty when it can. */
-  signs(): string[] {
-    const signs: string[] = [];
-    if (this.#repeats > 0) signs.push(`${this.#repeats} records repeated across pages`);
-    if (this.#shortWithMore > 0) signs.push(`${this.#shortWithMore} short pages with hasMore`);
-    if (this.#totalsChanged) signs.push('totals changed while paging');
-    if (this.#keys.size < this.#lastTotal) signs.push(`${this.#keys.size} distinct contacts of ${this.#lastTotal} announced`);
-    return signs;
-  }
 }

@@ -3,14 +3,20 @@
  * normalizer, the boundary second shared with the neighbours (boundary.ts), drift reporting, and the
  * partition writer (archive/writer.ts).
  */
+import type { CheckpointStore } from '../archive/checkpoint-store';
 import type { Manifest, ManifestFetch } from '../archive/manifest';
+import type { ResumedRows } from '../archive/writer';
 import type { ManifestReader } from '../archive/manifest-store';
-import { DriftCollector, firstSeen, type ContactDrift, type DriftReport } from '../archive/drift';
-import { KoreAuthError } from '../errors';
+import { DriftCollector, type ContactDrift, type DriftReport } from '../archive/drift';
+import { ArchiveError, KoreAuthError } from '../errors';
+import type { FetchControl } from '../kore/reader-position';
 import { conversationIdOf } from '../kore/record';
+import type { Json } from '../ledger';
 import { METRICS } from '../metric-names';
 import type { ApiContact, ContactSource, FetchProgress, TimeWindow } from '../types';
 import { BoundaryTracker, readNeighbours } from './boundary';
+import { knownKeys, reportDrift } from './drift-warnings';
+import { continueWindow, keep, loadCheckpoint, noRows, prepend } from './continuation';
 import { formatHour, hourWindow } from './windows';
 
 /** Where one window's rows go: a new version of the hour's partition, merged with the previous one (see archive/writer.ts). */
@@ -25,6 +31,8 @@ export interface WindowWriter {
       readonly drift?: () => DriftReport;
       /** Sees each contact kept from the previous version (returns its line unchanged, or undefined to remove it). */
       readonly rewrite?: (stored: { readonly line: string; readonly row: Readonly<Record<string, unknown>> }) => string | undefined;
+      /** The rows earlier invocations of a continued hour fetched (see continuation.ts). */
+      readonly resume?: ResumedRows;
     },
   ): Promise<Pick<Manifest, 'records' | 'object' | 'changes' | 'archiveCount'>>;
 }
@@ -73,6 +81,10 @@ export interface WindowOutcome {
 /** {@link archiveWindow}'s result: the outcome, plus what the ledger records. */
 export type WindowResult = Omit<WindowOutcome, 'refresh'> & {
   readonly apiTotalResults?: number | undefined;
+  /** A deferred window's checkpoint for the ledger (undefined: the hour starts over). */
+  readonly checkpoint?: Json;
+  /** The hour was completed from a checkpoint: its checkpoint objects can go. */
+  readonly continued?: boolean;
   /** Keys the schema did not map (drift), for the ledger and `status`. */
   readonly unknownKeys?: readonly string[];
   readonly cause?: unknown;
@@ -91,54 +103,67 @@ export interface WindowDeps {
   readonly now: () => Date;
   /** Milliseconds left in the invocation (Lambda context); Infinity for the CLI. */
   readonly remainingMs: () => number;
+  /** Where an hour too large for one invocation keeps its checkpoints; without it such an hour starts over each time. */
+  readonly checkpoints?: CheckpointStore;
+  /** The account's request rate: whether the rest of an hour fits in the time left. */
+  readonly rateLimitRpm?: number;
+}
+
+/** How a window is continued: the ledger entry's checkpoint, and whether an earlier attempt ran out of time without one. */
+export interface WindowStart {
+  readonly checkpoint?: Json;
+  /** An earlier attempt stopped without a checkpoint: fetch to checkpoint chunks from the start this time. */
+  readonly ranOutBefore?: boolean;
 }
 
 /** Time kept in reserve so an aborted window can clean up before the invocation ends. */
 const ABORT_MARGIN_MS = 20_000;
+/**
+ * No request is started with less time left than this: beyond the abort margin, 5 s to write the checkpoint (the
+ * chunk's last part and a state object). The run starts a window only with its estimate plus 30 s left (sync.ts),
+ * so a window whose estimate holds always finishes, and only one underestimated by over 5 s goes to chunks.
+ */
+export const STOP_MARGIN_MS = ABORT_MARGIN_MS + 5_000;
 
-/** Unknown keys already warned about, per stream, for the life of the process (warm invocations included). */
-const SEEN_KEYS = new Map<string, Set<string>>();
-
+/** A window predicted to fit the invocation that did not: it stops, and starts over with checkpoints next time. */
+class StoppedForDeadline extends ArchiveError {
+  override readonly name: string = 'StoppedForDeadline';
+}
 
 /**
  * Fetches one stream-hour and writes it as a new version of its partition (merged with the previous one), or
  * returns a failed outcome naming the error. A {@link KoreAuthError} is thrown instead: refused credentials
  * end the whole run.
  */
-export async function archiveWindow(streamId: string, hour: Date, deps: WindowDeps): Promise<WindowResult> {
-  /** The unknown keys already reported for the stream: seeded from the previous hour, kept for the process. */
-  const knownKeys = (stream: string, seed: readonly string[]): Set<string> => {
-    let seen = SEEN_KEYS.get(stream);
-    if (seen === undefined) SEEN_KEYS.set(stream, (seen = new Set()));
-    for (const key of seed) seen.add(key);
-    return seen;
-  };
-  const reportDrift = (stream: string, hourLabel: string, report: DriftReport): void => {
-    const unknown = Object.keys(report.unknownKeys);
-    deps.metrics.count(METRICS.unknownKeys, unknown.length);
-    deps.metrics.count(METRICS.typeMisfits, Object.values(report.typeMisfits).reduce((a, b) => a + b, 0));
-    for (const key of firstSeen(knownKeys(stream, []), unknown)) {
-      deps.log.warn('the API sent a key the schema does not map: its values are only in raw (map it with ARCHIVE_COLUMN_ALIASES)', {
-        streamId: stream,
-        hour: hourLabel,
-        key,
-        contacts: report.unknownKeys[key],
-      });
-    }
-  };
-
+export async function archiveWindow(streamId: string, hour: Date, deps: WindowDeps, start: WindowStart = {}): Promise<WindowResult> {
   const label = formatHour(hour);
   const window = hourWindow(hour);
   const startedAt = deps.now();
+  if (deps.remainingMs() < STOP_MARGIN_MS) return { ...emptyOutcome(streamId, label, 'deferred'), ...keep(start.checkpoint) };
   const ctx = { streamId, window, runId: deps.runId, archivedAt: startedAt };
   const signal = AbortSignal.timeout(Math.max(1_000, Math.min(deps.remainingMs() - ABORT_MARGIN_MS, 2 ** 31 - 1)));
-  let problems = 0;
-  let fetched = 0;
-  let unexpected = 0;
-  let progress: FetchProgress = { requests: 0, method: 'pages', signs: [], apiTotalResults: undefined };
-  const skipped = { repeated: 0, nextWindow: 0 };
+  const store = deps.checkpoints;
+  const loaded = store === undefined ? undefined : await loadCheckpoint(store, { streamId, hour, now: startedAt }, start.checkpoint);
+  if (loaded !== undefined && 'givenUp' in loaded) deps.log.warn('checkpoint given up; the hour starts over', { streamId, hour: label, reason: loaded.givenUp });
+  const resumed = loaded !== undefined && 'state' in loaded ? loaded : undefined;
+  const state = resumed?.state;
+  let problems = state?.problems ?? 0;
+  let fetched = state?.written.length ?? 0;
+  let unexpected = state?.unexpected ?? 0;
+  let progress: FetchProgress = {
+    requests: state?.reader.requests ?? 0,
+    method: state?.reader.method ?? 'pages',
+    signs: state?.reader.signs ?? [],
+    apiTotalResults: state?.reader.apiTotalResults ?? undefined,
+  };
+  const requestsBefore = progress.requests;
+  const skipped = { repeated: state?.skipped.repeated ?? 0, nextWindow: state?.skipped.nextWindow ?? 0 };
   let boundary: BoundaryTracker | undefined;
   const drift = new DriftCollector();
+  if (state !== undefined) drift.restore(state.drift);
+  const control: FetchControl = { ...(state === undefined ? {} : { resumeFrom: state.reader }), shouldStop: () => deps.remainingMs() < STOP_MARGIN_MS };
+  /** Rows go to checkpoint chunks (the hour may take several invocations) rather than straight to the partition. */
+  let chunked = resumed !== undefined || start.ranOutBefore === true;
 
   const normalizeAll = (contacts: readonly ApiContact[], tracker: BoundaryTracker): Readonly<Record<string, unknown>>[] => {
     const batch: Readonly<Record<string, unknown>>[] = [];
@@ -164,9 +189,10 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
   async function* rows(): AsyncGenerator<Readonly<Record<string, unknown>>[]> {
     const neighbours = await readNeighbours(deps.manifests, streamId, hour);
     const tracker = new BoundaryTracker(hour, neighbours);
+    if (state !== undefined) tracker.restore(state.boundary);
     boundary = tracker;
     knownKeys(streamId, neighbours.previousUnknownKeys);
-    for await (const page of deps.source.fetchWindow(streamId, window, signal)) {
+    for await (const page of deps.source.fetchWindow(streamId, window, signal, control)) {
       progress = page.fetch;
       skipped.repeated += page.skipped.repeated;
       skipped.nextWindow += page.skipped.nextWindow;
@@ -175,6 +201,11 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
         deps.log.warn('contact kept although it started outside the hour: the API filtered on another time', { streamId, hour: label, conversationId });
       }
       yield normalizeAll([...tracker.own(page.records), ...tracker.keepOrPass(page.nextWindow)], tracker);
+    }
+    if (control.stopped === true) {
+      // Chunks keep what was read; a window written straight to its partition must not complete.
+      if (!chunked) throw new StoppedForDeadline(`stream ${streamId} hour ${label} did not fit the invocation`);
+      return;
     }
     const missing = tracker.missingFromPrevious();
     if (missing.length > 0) {
@@ -196,6 +227,7 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
     unexpectedOutsideWindow: unexpected,
     problems,
     edge: boundary?.edge() ?? { firstSecond: [], nextHour: [], recovered: 0, keptHere: 0 },
+    ...(resumed === undefined ? {} : { continued: { invocations: resumed.checkpoint.invocations + 1, since: resumed.checkpoint.since } }),
   });
 
   try {
@@ -204,9 +236,40 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
       boundary?.noteRetained(stored.row);
       return stored.line;
     };
-    const manifest = await deps.writer.write({ streamId, window, runId: deps.runId }, rows(), { fetch, startedAt, signal, rewrite, drift: () => drift.report() });
-    reportDrift(streamId, label, drift.report());
-    deps.metrics.count(METRICS.pagesFetched, progress.requests);
+    const ref = { streamId, window, runId: deps.runId };
+    const batches = rows();
+    const first = await batches.next();
+    const perRequestMs = deps.rateLimitRpm === undefined ? 0 : 60_000 / deps.rateLimitRpm;
+    const left = control.requestsLeft?.();
+    const fits = left !== undefined && left * perRequestMs <= deps.remainingMs() - STOP_MARGIN_MS;
+    chunked = store !== undefined && (chunked || !fits);
+    const all = prepend(first, batches);
+    let manifest: Awaited<ReturnType<WindowWriter['write']>>;
+    if (store === undefined || !chunked) {
+      manifest = await deps.writer.write(ref, all, { fetch, startedAt, signal, rewrite, drift: () => drift.report() });
+    } else {
+      const part = await continueWindow({
+        store,
+        at: { streamId, hour, runId: deps.runId, startedAt },
+        resumed,
+        rows: all,
+        signal,
+        stopped: () => control.stopped === true,
+        timeLeftMs: () => deps.remainingMs() - ABORT_MARGIN_MS,
+        state: () => ({ reader: control.position?.(), problems, unexpected, skipped, boundary: boundary?.snapshot(), drift: drift.report() }),
+        commit: (resume) => deps.writer.write(ref, noRows(), { fetch, startedAt, signal, rewrite, drift: () => drift.report(), resume }),
+      });
+      if ('checkpoint' in part) {
+        deps.metrics.count(METRICS.windowsCheckpointed, 1);
+        deps.metrics.count(METRICS.pagesFetched, progress.requests - requestsBefore);
+        deps.log.info('window checkpointed for the invocation deadline; the next run continues it', { streamId, hour: label, pages: progress.requests });
+        return { ...emptyOutcome(streamId, label, 'deferred'), pages: progress.requests - requestsBefore, checkpoint: part.checkpoint };
+      }
+      manifest = part.manifest;
+      if (resumed !== undefined) deps.metrics.count(METRICS.windowsContinued, 1);
+    }
+    reportDrift(deps, streamId, label, drift.report());
+    deps.metrics.count(METRICS.pagesFetched, progress.requests - requestsBefore);
     deps.metrics.count(METRICS.recordProblems, problems);
     deps.metrics.count(METRICS.unexpectedOutsideWindow, unexpected);
     deps.metrics.count(METRICS.contactsUpdated, manifest.changes.updated);
@@ -234,23 +297,28 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
       records: manifest.records,
       objects: manifest.object === null ? 0 : 1,
       bytes: manifest.object?.bytes ?? 0,
-      pages: progress.requests,
+      pages: progress.requests - requestsBefore,
       problems,
       apiTotalResults: progress.apiTotalResults,
       unknownKeys: Object.keys(drift.report().unknownKeys),
+      ...(chunked ? { continued: true } : {}),
     };
     deps.log.info('window archived', { ...outcome, changes: manifest.changes, skipped, method: progress.method });
     return outcome;
   } catch (error) {
     if (error instanceof KoreAuthError) throw error;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    // Stopped by the invocation's deadline: nothing was written, and running out of time is not a failure.
-    if (signal.aborted) {
-      deps.log.warn('window stopped for the invocation deadline; it stays due', { streamId, hour: label, pages: progress.requests });
-      return { ...emptyOutcome(streamId, label, 'deferred'), pages: progress.requests };
+    const pages = progress.requests - requestsBefore;
+    // Stopped by the invocation's deadline: nothing was written, and running out of time is not a failure. An
+    // earlier checkpoint still holds (this invocation's reads are lost); without one the hour starts over.
+    if (signal.aborted || error instanceof StoppedForDeadline) {
+      deps.log.warn('window stopped for the invocation deadline; it stays due', { streamId, hour: label, pages, checkpointed: resumed !== undefined });
+      return { ...emptyOutcome(streamId, label, 'deferred'), pages, ...keep(resumed === undefined ? undefined : start.checkpoint) };
     }
-    deps.log.error('window failed; it will be retried by the next run', { streamId, hour: label, error: message, pages: progress.requests });
-    return { ...emptyOutcome(streamId, label, 'failed'), pages: progress.requests, error: message, cause: error };
+    // A failure may come from what the checkpoint says: the hour starts over.
+    if (chunked) await store?.discard(streamId, hour).catch(() => undefined);
+    deps.log.error('window failed; it will be retried by the next run', { streamId, hour: label, error: message, pages });
+    return { ...emptyOutcome(streamId, label, 'failed'), pages, error: message, cause: error };
   }
 }
 

@@ -47,6 +47,16 @@ export async function readNeighbours(reader: ManifestReader, streamId: string, h
   };
 }
 
+/** A tracker's state as JSON, for an hour fetched across invocations. */
+export interface BoundarySnapshot {
+  readonly fetched: readonly string[];
+  readonly firstSecond: readonly string[];
+  readonly nextHour: ManifestEdge['nextHour'];
+  readonly keptHereIds: readonly string[];
+  readonly keptHere: number;
+  readonly leftToPrevious: number;
+}
+
 /** Follows one hour's fetch and decides where its boundary contacts go. */
 export class BoundaryTracker {
   readonly #firstSecondPrefix: string;
@@ -131,6 +141,28 @@ export class BoundaryTracker {
     });
     this.#recovered = missing.length;
     return missing;
+  }
+
+  /** The state so far, for the next invocation of a continued hour. */
+  snapshot(): BoundarySnapshot {
+    return {
+      fetched: [...this.#fetched],
+      firstSecond: [...this.#firstSecond],
+      nextHour: [...this.#nextHour],
+      keptHereIds: [...this.#keptHereIds],
+      keptHere: this.#keptHere,
+      leftToPrevious: this.#leftToPrevious,
+    };
+  }
+
+  /** Takes over the state an earlier invocation of this hour's fetch left (see {@link snapshot}). */
+  restore(snapshot: BoundarySnapshot): void {
+    for (const id of snapshot.fetched) this.#fetched.add(id);
+    for (const id of snapshot.firstSecond) this.#firstSecond.add(id);
+    this.#nextHour.push(...snapshot.nextHour);
+    for (const id of snapshot.keptHereIds) this.#keptHereIds.add(id);
+    this.#keptHere += snapshot.keptHere;
+    this.#leftToPrevious += snapshot.leftToPrevious;
   }
 
   /** The manifest's `fetch.edge`. */

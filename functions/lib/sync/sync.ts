@@ -144,8 +144,10 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
       const { start, deferred } = request.kind === 'manual' ? { start: plan, deferred: [] as WorkItem[] } : selectWork(plan, budget);
       const left: WorkItem[] = [...deferred];
       for (const [i, item] of start.entries()) {
-        // A window starts only with time for its estimated requests at the account's rate, plus a margin.
-        if (deps.remainingMs() < item.estimatedRequests * perRequestMs + margin) {
+        // A window starts only with time for its estimated requests at the account's rate, plus a margin; one
+        // larger than a whole invocation needs half of one (it goes on from its checkpoint, see selectWork).
+        const needed = item.estimatedRequests > budget.invocationRequests ? budget.invocationRequests / 2 : item.estimatedRequests;
+        if (deps.remainingMs() < needed * perRequestMs + margin) {
           left.push(...start.slice(i));
           break;
         }
@@ -218,9 +220,14 @@ async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined,
   // Renewing fails with LeaseLostError when another run took the stream over: this run must stop there.
   await lease?.renew();
   // Refused credentials (KoreAuthError) end the run from here: the hour stays due, no attempt is counted.
-  const result = await archiveWindow(item.streamId, item.hour, deps);
+  const entry = item.entry;
+  const result = await archiveWindow(item.streamId, item.hour, deps, {
+    ...(entry?.checkpoint === undefined ? {} : { checkpoint: entry.checkpoint }),
+    // An attempt that ran out of time without a checkpoint left only requests behind: continue in chunks this time.
+    ranOutBefore: entry?.checkpoint === undefined && entry?.status === 'pending' && (entry.requestsSinceSuccess ?? 0) > 0,
+  });
   if (result.status === 'deferred') {
-    await deps.ledger.update(item.streamId, [item.hour], (e) => recordProgress(e, { ...change(item, deps, at), requests: result.pages, checkpoint: undefined }));
+    await deps.ledger.update(item.streamId, [item.hour], (e) => recordProgress(e, { ...change(item, deps, at), requests: result.pages, checkpoint: result.checkpoint }));
   } else if (result.status === 'archived') {
     await deps.ledger.update(item.streamId, [item.hour], (e) =>
       recordSuccess(e, {
@@ -232,6 +239,16 @@ async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined,
         ...(result.unknownKeys === undefined ? {} : { unknownKeys: result.unknownKeys }),
       }),
     );
+    // Only once the ledger no longer names them: a run killed before this leaves them to the bucket's expiry rule.
+    if (result.continued === true) {
+      await deps.checkpoints?.discard(item.streamId, item.hour).catch((error: unknown) => {
+        deps.log.warn('could not delete the checkpoint objects of an archived hour; the bucket lifecycle rule removes them', {
+          streamId: item.streamId,
+          hour: formatHour(item.hour),
+          error: error instanceof Error ? error.message : String(error),
+        });
+      });
+    }
   } else {
     const entries = await deps.ledger.update(item.streamId, [item.hour], (e) =>
       recordFailure(e, { ...change(item, deps, at), error: errorInfo(result.cause ?? new Error(result.error)), requests: result.pages, maxAttempts: deps.policy.maxAttempts }),
@@ -244,7 +261,7 @@ async function runItem(item: WorkItem, deps: SyncDeps, lease: Lease | undefined,
       });
     }
   }
-  const { cause: _cause, apiTotalResults: _total, unknownKeys: _keys, ...outcome } = result;
+  const { cause: _cause, apiTotalResults: _total, unknownKeys: _keys, checkpoint: _checkpoint, continued: _continued, ...outcome } = result;
   return { ...outcome, refresh: item.kind === 'refresh' };
 }
 
