@@ -44,7 +44,10 @@ export interface ReadWindowOptions {
   /** `limit` of each request. */
   readonly limit: number;
   readonly mode: PagingMode;
-  /** Requests of plain paging kept in flight ahead of the consumer (page mode only). Default 0. */
+  /**
+   * Requests kept in flight ahead of the consumer: further pages of a pass in page mode (never past the last page
+   * the first answer announced), further time slices when the window is read as slices. Default 0.
+   */
   readonly lookahead?: number;
   /** For messages. */
   readonly streamId: string;
@@ -133,18 +136,25 @@ export async function* readWindow(
   };
   // A slice answered empty or short by a transient fault looks complete on its own; the whole hour's count
   // shows it: fewer distinct contacts than the plain pass announced (copies aside) reads the slices once more.
+  const lookahead = Math.max(0, options.lookahead ?? 0);
+  const ahead = new SlicePrefetch(fetchPage, signal);
   for (let round = 1; round <= 2; round += 1) {
     // Splitting skewed hours costs a few levels of extra requests; far more means the API ignores the range.
     const budget = requests + 4 * initial + 20;
     const queue = splitRange(whole, initial);
     for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) {
-      if (requests >= budget) {
+      // Requests sent ahead count against the budget from the moment they are sent.
+      if (!ahead.has(slice) && requests + ahead.size >= budget) {
         throw new PagingError(
           `stream ${options.streamId}, window ${window.start.toISOString()}: reading the hour as time slices took more than ` +
             `${budget} requests (does the API honour startDate/endDate?); nothing was archived, the window is retried later`,
         );
       }
-      const envelope = await fetchPage(slice, { page: 1, offset: 0 }, signal);
+      const answer = ahead.take(slice);
+      ahead.fill(queue, Math.min(lookahead, budget - requests - 1));
+      const envelope = await answer;
+      // The answer frees its place: while the consumer works on it, `lookahead + 1` further slices are on their way.
+      if (lookahead > 0) ahead.fill(queue, Math.min(lookahead + 1, budget - requests - 1));
       noteCopies(envelope);
       yield toPage(envelope, false);
       if (fitsOnePage(envelope)) continue;
@@ -171,7 +181,8 @@ export async function* readWindow(
     let previous: PassWatch | undefined;
     for (let attempt = 1; attempt <= MAX_SECOND_PASSES; attempt += 1) {
       const watch = new PassWatch(limit);
-      for await (const envelope of plainPass(fetchPage, slice, options, signal)) {
+      // One request at a time here: the slices requested ahead already fill the in-flight bound.
+      for await (const envelope of plainPass(fetchPage, slice, { ...options, lookahead: 0 }, signal)) {
         watch.add(envelope);
         noteCopies(envelope);
         yield toPage(envelope, false);
@@ -254,14 +265,68 @@ async function* plainPass(
         const page = await (inFlight.get(index) as Promise<RawDataEnvelope>);
         inFlight.delete(index);
         received += page.results.length;
+        const ended = isLast(page, index, received, options);
+        // The answer frees its place: while the consumer works on this page, `lookahead + 1` further ones are on their way.
+        if (lookahead > 0 && !ended) request(index + lookahead + 1);
         yield page;
-        if (isLast(page, index, received, options)) return;
+        if (ended) break;
+      }
+      // The pass ended before the last announced page (the result shrank while paged): the pages already requested
+      // were sent and counted by the API, so their answers are used, not dropped; one that fails is not needed.
+      for (const pending of inFlight.values()) {
+        const page = await pending.catch(() => undefined);
+        if (page !== undefined) yield page;
       }
     } finally {
       inFlight.clear();
     }
   }
   // Past the cap the pass just ends: fewer distinct contacts than announced sends the window to slices.
+}
+
+/**
+ * Time slices requested ahead of the consumer, at most `lookahead` beyond the one it waits for. Slices stay needed
+ * whatever their answers show (a slice that does not fit one page puts its parts at the FRONT of the queue), so a
+ * slice requested ahead is never wasted; only a failed window drops answers already received.
+ */
+class SlicePrefetch {
+  readonly #pending = new Map<RequestRange, Promise<RawDataEnvelope>>();
+
+  constructor(
+    private readonly fetchPage: PageFetcher,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** Requests in flight (or answered and not yet taken). */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  has(slice: RequestRange): boolean {
+    return this.#pending.has(slice);
+  }
+
+  /** Requests the first slices of `queue` until `most` are pending. */
+  fill(queue: readonly RequestRange[], most: number): void {
+    for (const slice of queue) {
+      if (this.#pending.size >= most) return;
+      if (!this.#pending.has(slice)) this.#send(slice);
+    }
+  }
+
+  /** The answer for `slice`: the one requested ahead, or a request sent now (before any further one is sent ahead). */
+  take(slice: RequestRange): Promise<RawDataEnvelope> {
+    const pending = this.#pending.get(slice) ?? this.fetchPage(slice, { page: 1, offset: 0 }, this.signal);
+    this.#pending.delete(slice);
+    return pending;
+  }
+
+  #send(slice: RequestRange): void {
+    const pending = this.fetchPage(slice, { page: 1, offset: 0 }, this.signal);
+    // Taken later; this only keeps an answer abandoned by a failed window from becoming an unhandled rejection.
+    pending.catch(() => undefined);
+    this.#pending.set(slice, pending);
+  }
 }
 
 function isLast(page: RawDataEnvelope, index: number, received: number, options: ReadWindowOptions): boolean {
