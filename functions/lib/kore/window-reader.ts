@@ -143,8 +143,9 @@ export async function* readWindow(
     const budget = requests + 4 * initial + 20;
     const queue = splitRange(whole, initial);
     for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) {
-      // Requests sent ahead count against the budget from the moment they are sent.
-      if (!ahead.has(slice) && requests + ahead.size >= budget) {
+      // Requests sent ahead count against the budget from the moment they are sent (a window that fails here has
+      // sent at most the requests in flight more than one read a slice at a time).
+      if (requests + ahead.size >= budget) {
         throw new PagingError(
           `stream ${options.streamId}, window ${window.start.toISOString()}: reading the hour as time slices took more than ` +
             `${budget} requests (does the API honour startDate/endDate?); nothing was archived, the window is retried later`,
@@ -223,9 +224,10 @@ export function splitRange(range: RequestRange, parts: number): RequestRange[] {
 }
 
 /**
- * One plain pass over `range`: page 1, 2, … (or offsets) until the API says it is done. In page mode up to
- * `lookahead` further pages are requested while the consumer works on the current one, never past the last
- * page the first answer announced.
+ * One plain pass over `range`: page 1, 2, … (or offsets) until the API says it is done. In page mode, once the
+ * first answer has announced the pages, up to `lookahead + 1` further pages are on their way while the consumer
+ * works on the current one (never more in flight, never past the last announced page). Offsets cannot be known
+ * before the previous answer arrives, so offset mode reads one page at a time.
  */
 async function* plainPass(
   fetchPage: PageFetcher,
@@ -285,9 +287,10 @@ async function* plainPass(
 }
 
 /**
- * Time slices requested ahead of the consumer, at most `lookahead` beyond the one it waits for. Slices stay needed
- * whatever their answers show (a slice that does not fit one page puts its parts at the FRONT of the queue), so a
- * slice requested ahead is never wasted; only a failed window drops answers already received.
+ * Time slices requested ahead of the consumer (the reader bounds how many). Slices stay needed whatever their
+ * answers show (a slice that does not fit one page puts its parts at the FRONT of the queue, and a second round
+ * starts only when the queue is empty), so a slice requested ahead is never wasted; only a failed window drops
+ * answers already received.
  */
 class SlicePrefetch {
   readonly #pending = new Map<RequestRange, Promise<RawDataEnvelope>>();
