@@ -31,7 +31,7 @@ export const ENV = {
 } as const;
 
 /** Default of `KORE_REQUESTS_IN_FLIGHT`, chosen by the benchmark's API-bound scenario (docs/tuning.md). */
-export const DEFAULT_REQUESTS_IN_FLIGHT = 2;
+export const DEFAULT_REQUESTS_IN_FLIGHT = 3;
 /** More in flight gains nothing once requests are paced by the rate limit, and holds more pages in memory. */
 export const MAX_REQUESTS_IN_FLIGHT = 8;
 
