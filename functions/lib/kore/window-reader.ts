@@ -278,6 +278,7 @@ async function* plainPass(
       // were sent and counted by the API, so their answers are used, not dropped; one that fails is not needed.
       for (const pending of inFlight.values()) {
         const page = await pending.catch(() => undefined);
+        signal?.throwIfAborted();
         if (page !== undefined) yield page;
       }
     } finally {
