@@ -240,6 +240,7 @@ const rawSchema = z
     contactDirection: optional(z.enum(['inbound', 'outbound'], { error: 'must be "inbound", "outbound" or null' })),
     requestTimeoutMs: optional(z.int({ error: 'must be an integer number of milliseconds' })),
     maxAttempts: optional(z.int({ error: 'must be an integer' })),
+    requestsInFlight: optional(z.int({ error: 'must be an integer' })),
     maxCatchUpHours: optional(z.int({ error: 'must be an integer' })),
     // Shape only here; the function's own parser checks the columns and keys (see checkAgainstFunction).
     columnAliases: optional(
@@ -267,6 +268,7 @@ const FUNCTION_SETTINGS = {
   contactDirection: ENV.contactDirection,
   requestTimeoutMs: ENV.requestTimeoutMs,
   maxAttempts: ENV.maxAttempts,
+  requestsInFlight: ENV.requestsInFlight,
   maxCatchUpHours: ENV.maxCatchUpHours,
   refreshLagHours: ENV.refreshLagHours,
   columnAliases: ENV.columnAliases,

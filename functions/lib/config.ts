@@ -15,6 +15,7 @@ export const ENV = {
   pageSize: 'KORE_PAGE_SIZE',
   pagingMode: 'KORE_PAGING_MODE',
   rateLimitRpm: 'KORE_RATE_LIMIT_RPM',
+  requestsInFlight: 'KORE_REQUESTS_IN_FLIGHT',
   includeBelowThreshold: 'KORE_INCLUDE_BELOW_THRESHOLD',
   contactDirection: 'KORE_CONTACT_DIRECTION',
   requestTimeoutMs: 'KORE_REQUEST_TIMEOUT_MS',
@@ -29,6 +30,11 @@ export const ENV = {
   leaseSeconds: 'ARCHIVE_LEASE_SECONDS',
 } as const;
 
+/** Default of `KORE_REQUESTS_IN_FLIGHT`, chosen by the benchmark's API-bound scenario (docs/tuning.md). */
+export const DEFAULT_REQUESTS_IN_FLIGHT = 3;
+/** More in flight gains nothing once requests are paced by the rate limit, and holds more pages in memory. */
+export const MAX_REQUESTS_IN_FLIGHT = 8;
+
 /** Paging strategy: advance `page` (holding `offset` at 0) or advance `offset` (holding `page` at 1). */
 export type PagingMode = 'page' | 'offset';
 
@@ -41,6 +47,11 @@ export interface SyncConfig {
   readonly pageSize: number;
   readonly pagingMode: PagingMode;
   readonly rateLimitRpm: number;
+  /**
+   * API requests one window keeps in flight at once: 1 = one after another; more = the next pages (or time
+   * slices) are requested while the current one is processed, each still paced by the rate limit.
+   */
+  readonly requestsInFlight: number;
   readonly includeBelowThreshold: boolean;
   readonly contactDirection: 'inbound' | 'outbound' | undefined;
   readonly requestTimeoutMs: number;
@@ -192,6 +203,7 @@ export function loadConfig(env: Env = process.env): SyncConfig {
     pageSize: integer(env, ENV.pageSize, 100, 1, 1000),
     pagingMode,
     rateLimitRpm: integer(env, ENV.rateLimitRpm, 60, 1, 6000),
+    requestsInFlight: integer(env, ENV.requestsInFlight, DEFAULT_REQUESTS_IN_FLIGHT, 1, MAX_REQUESTS_IN_FLIGHT),
     includeBelowThreshold: boolean(env, ENV.includeBelowThreshold, true),
     contactDirection: direction,
     requestTimeoutMs: integer(env, ENV.requestTimeoutMs, 30_000, 1_000, 300_000),

@@ -40,7 +40,8 @@ async function main(): Promise<PeerReport> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const connection = parseKoreSecret(await secretsManagerReader(new SecretsManagerClient({}))(config.secretId));
-  const client = new KoreClient({ connection, ...clientOptionsOf(config) });
+  // Sequential, as the straightforward peer is: one request at a time.
+  const client = new KoreClient({ connection, ...clientOptionsOf(config), requestsInFlight: 1 });
   const ctx = { streamId, window, runId: `peer-${randomUUID().slice(0, 8)}`, archivedAt: new Date() };
   const lines: string[] = [];
   try {

@@ -66,6 +66,7 @@ describe('infra configuration: the example in cdk.json', () => {
       includeBelowThreshold: false,
       maxCatchUpHours: 48,
       refreshLagHours: [168, 24],
+      requestsInFlight: 3,
     });
     expect(config.functionSettings).toEqual({
       [ENV.streamIds]: 'a,b.c',
@@ -75,6 +76,7 @@ describe('infra configuration: the example in cdk.json', () => {
       [ENV.includeBelowThreshold]: 'false',
       [ENV.maxCatchUpHours]: '48',
       [ENV.refreshLagHours]: '168,24',
+      [ENV.requestsInFlight]: '3',
     });
     const fn = loadConfig({ ...config.functionSettings, [ENV.bucket]: 'b', [ENV.secretId]: 's', [ENV.prefix]: config.prefix });
     expect(fn.streamIds).toEqual(['a', 'b.c']);
@@ -82,6 +84,7 @@ describe('infra configuration: the example in cdk.json', () => {
     expect(fn.includeBelowThreshold).toBe(false);
     expect(fn.maxCatchUpHours).toBe(48);
     expect(fn.refreshLagHours).toEqual([24, 168]);
+    expect(fn.requestsInFlight).toBe(3);
   });
 });
 
@@ -236,6 +239,8 @@ describe('infra configuration: errors name the context key', () => {
     const timeout = configErrorOf(() => parseWith({ requestTimeoutMs: 10 }));
     expect(timeout.variable).toBe('kore-qa-archive.requestTimeoutMs');
     expect(timeout.message).not.toContain(ENV.requestTimeoutMs);
+    const inFlight = configErrorOf(() => parseWith({ requestsInFlight: 0 }));
+    expect(inFlight.variable).toBe('kore-qa-archive.requestsInFlight');
   });
 
   it('reports every problem at once', () => {

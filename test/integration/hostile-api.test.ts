@@ -24,9 +24,17 @@ import {
 } from '../support/archive-check';
 
 const PAGE_SIZE = 5;
-/** The order-dependent faults run under both ways of advancing through pages. */
-const PAGING_MODES = ['page', 'offset'] as const;
-let pagingMode: (typeof PAGING_MODES)[number] = 'page';
+/**
+ * The order-dependent faults run under both ways of advancing through pages, and page mode also one request at a
+ * time (the default keeps further pages and slices in flight, KORE_REQUESTS_IN_FLIGHT).
+ */
+const PAGING_VARIANTS = [
+  { key: 'page', mode: 'page', inFlight: undefined, title: 'paging by page' },
+  { key: 'page-1', mode: 'page', inFlight: '1', title: 'paging by page, one request at a time' },
+  { key: 'offset', mode: 'offset', inFlight: undefined, title: 'paging by offset' },
+] as const;
+let pagingMode: 'page' | 'offset' = 'page';
+let requestsInFlight: string | undefined;
 const H = '2026-11-20T10';
 
 let h: Harness;
@@ -46,7 +54,8 @@ afterEach(() => {
 
 /** Archives `hours` of `stream` with one manual run (a re-run of an archived hour is a refresh: it merges). */
 function archive(stream: string, hours: readonly string[], extra: Record<string, string> = {}): ReturnType<typeof runHandler> {
-  return runHandler(h, { hours }, { KORE_STREAM_IDS: stream, KORE_PAGE_SIZE: String(PAGE_SIZE), KORE_PAGING_MODE: pagingMode, ...extra });
+  const inFlight: Record<string, string> = requestsInFlight === undefined ? {} : { KORE_REQUESTS_IN_FLIGHT: requestsInFlight };
+  return runHandler(h, { hours }, { KORE_STREAM_IDS: stream, KORE_PAGE_SIZE: String(PAGE_SIZE), KORE_PAGING_MODE: pagingMode, ...inFlight, ...extra });
 }
 
 /**
@@ -70,17 +79,19 @@ async function archiveWithin(stream: string, hour: string, max: number): Promise
 const startMs = (row: ArchivedRow): number | undefined =>
   row.conversation_start_time === null ? undefined : Date.parse(`${row.conversation_start_time.replace(' ', 'T')}Z`);
 
-/** Declares `body`'s tests once per paging mode, inside a describe block that sets {@link pagingMode}. */
-function forEachPagingMode(body: (mode: (typeof PAGING_MODES)[number]) => void): void {
-  for (const mode of PAGING_MODES) {
-    describe(`paging by ${mode}`, () => {
+/** Declares `body`'s tests once per paging variant, inside a describe block that sets {@link pagingMode}; `key` names its streams. */
+function forEachPagingMode(body: (key: (typeof PAGING_VARIANTS)[number]['key']) => void): void {
+  for (const variant of PAGING_VARIANTS) {
+    describe(variant.title, () => {
       beforeAll(() => {
-        pagingMode = mode;
+        pagingMode = variant.mode;
+        requestsInFlight = variant.inFlight;
       });
       afterAll(() => {
         pagingMode = 'page';
+        requestsInFlight = undefined;
       });
-      body(mode);
+      body(variant.key);
     });
   }
 }

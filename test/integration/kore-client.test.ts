@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KoreApiError, KoreAuthError, PagingError, RetryExhaustedError } from '../../functions/lib/errors';
+import { createTokenProvider, type TokenProvider } from '../../functions/lib/kore/auth';
 import { KoreClient, type KoreClientOptions } from '../../functions/lib/kore/client';
 import { conversationIdOf } from '../../functions/lib/kore/record';
 import { parseKoreSecret } from '../../functions/lib/kore/secret';
@@ -27,6 +28,8 @@ const hour = (n: number): TimeWindow => ({ start: new Date(BASE + n * HOUR), end
 
 let sim: KoreSimulator;
 const clients: KoreClient[] = [];
+/** Requests in flight of the clients a test makes (see {@link forEachInFlight}). */
+let inFlight = 1;
 
 function connection(host = sim.url, creds: Readonly<Record<string, string>> = CREDS) {
   return parseKoreSecret(JSON.stringify({ host, ...creds }));
@@ -44,6 +47,7 @@ function makeClient(overrides: Partial<KoreClientOptions> = {}): KoreClient {
     maxAttempts: 6,
     retryBaseDelayMs: 5,
     retryMaxDelayMs: 40,
+    requestsInFlight: inFlight,
     ...overrides,
   });
   clients.push(client);
@@ -72,6 +76,20 @@ function expectExactly(got: Fetched, want: string[]): void {
   expect(want.length).toBeGreaterThan(0);
   expect(new Set(got.ids).size).toBe(got.ids.length);
   expect([...got.ids].sort()).toEqual([...want].sort());
+}
+
+/** The client's own token provider for {@link CREDS}, counting its re-mints. */
+function countingTokens(): TokenProvider & { renewals(): number } {
+  const real = createTokenProvider(connection());
+  let renewals = 0;
+  return {
+    token: () => real.token(),
+    renew: () => {
+      renewals += 1;
+      return (real.renew as () => Promise<string>)();
+    },
+    renewals: () => renewals,
+  };
 }
 
 /** The skip counts of a fetch, summed over its pages. */
@@ -115,6 +133,31 @@ const ownSims: KoreSimulator[] = [];
 beforeAll(async () => {
   sim = await startKoreSimulator({ credentials: { ...CREDS }, seed: 7, contactsPerHour: 40 });
 });
+
+/**
+ * Declares `body`'s tests once with one request at a time and once with 3 in flight (pages and slices requested
+ * ahead). Each pass has a simulator of its own, so the request logs the tests read are their own.
+ */
+function forEachInFlight(body: (n: number) => void): void {
+  for (const n of [1, 3]) {
+    describe(n === 1 ? 'one request at a time' : `${n} requests in flight`, () => {
+      let shared: KoreSimulator | undefined;
+      beforeAll(async () => {
+        inFlight = n;
+        if (n === 1) return;
+        shared = sim;
+        sim = await startKoreSimulator({ credentials: { ...CREDS }, seed: 7, contactsPerHour: 40 });
+      });
+      afterAll(async () => {
+        inFlight = 1;
+        if (shared === undefined) return;
+        await sim.close();
+        sim = shared;
+      });
+      body(n);
+    });
+  }
+}
 
 afterEach(async () => {
   vi.useRealTimers();
@@ -244,7 +287,7 @@ describe('KoreClient: normal runs', () => {
   });
 });
 
-describe('KoreClient: faults are survived and nothing is lost or doubled', () => {
+describe('KoreClient: faults are survived and nothing is lost or doubled', () => forEachInFlight((n) => {
   interface FaultCase {
     readonly name: string;
     readonly arrange: () => void;
@@ -285,42 +328,6 @@ describe('KoreClient: faults are survived and nothing is lost or doubled', () =>
     expect(reasons.length).toBe(retries);
   });
 
-  it('waits the Retry-After seconds of a 429 (real time)', async () => {
-    const stream = 'st-429-seconds';
-    const window = hour(11);
-    sim.inject({ kind: 'status', status: 429, retryAfter: '1' }, { times: 2, afterRequests: 1 });
-    const retries: { reason: string; delayMs: number }[] = [];
-    const result = await fetchAll(makeClient({ observer: { retry: (r) => retries.push(r) } }), stream, window);
-
-    expectExactly(result, expected(stream, window));
-    expect(retries).toEqual([
-      { reason: 'throttled', attempt: 1, delayMs: 1000 },
-      { reason: 'throttled', attempt: 2, delayMs: 1000 },
-    ]);
-    const requests = requestsFor(stream);
-    const throttled = requests.findIndex((r) => r.status === 429);
-    expect(requests[throttled + 1]?.status).toBe(429);
-    // Each retry went out no sooner than the server asked.
-    for (const i of [throttled, throttled + 1]) {
-      expect(requests[i + 1]!.at.getTime() - requests[i]!.at.getTime()).toBeGreaterThanOrEqual(990);
-    }
-  });
-
-  it('waits until the HTTP-date of a 429 Retry-After', async () => {
-    const { slept, sleep } = virtualTime();
-    const stream = 'st-429-date';
-    const window = hour(12);
-    const retryAt = new Date(Date.now() + 42_000);
-    sim.inject({ kind: 'status', status: 429, retryAfter: retryAt.toUTCString() }, { afterRequests: 2 });
-    const result = await fetchAll(makeClient({ sleep }), stream, window);
-
-    expectExactly(result, expected(stream, window));
-    expect(slept).toEqual([42_000]);
-    const requests = requestsFor(stream);
-    const throttled = requests.findIndex((r) => r.status === 429);
-    expect(requests[throttled + 1]!.at.getTime()).toBeGreaterThanOrEqual(retryAt.getTime());
-  });
-
   it('recovers from a server-side rate limit it was configured above', async () => {
     const { slept, sleep } = virtualTime();
     const limited = await startVirtualSim(4);
@@ -349,10 +356,11 @@ describe('KoreClient: faults are survived and nothing is lost or doubled', () =>
     expect(reasons).toEqual([]);
   });
 
-  it('re-mints after the server revokes every issued token mid-run', async () => {
+  it('re-mints once after the server revokes every issued token mid-run', async () => {
     const stream = 'st-revoked';
     const window = hour(15);
-    const client = makeClient();
+    const tokens = countingTokens();
+    const client = makeClient({ tokenProvider: tokens });
     const pages: ContactPage[] = [];
     for await (const page of client.fetchWindow(stream, window)) {
       pages.push(page);
@@ -361,8 +369,12 @@ describe('KoreClient: faults are survived and nothing is lost or doubled', () =>
     const records = pages.flatMap((p) => [...p.records]);
     expectExactly({ records, pages, ids: records.map((r) => conversationIdOf(r.value) as string) }, expected(stream, window));
     const requests = requestsFor(stream);
-    expect(requests.filter((r) => r.status === 401)).toHaveLength(1);
-    expect(requests.find((r) => r.status === 401)?.error).toBe('Token expired');
+    // Every request on its way with the revoked token is refused (one at a time: one); they share one re-mint.
+    const refused = requests.filter((r) => r.status === 401);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeLessThanOrEqual(n);
+    expect(refused.every((r) => r.error === 'Token expired')).toBe(true);
+    expect(tokens.renewals()).toBe(1);
   });
 
   it('re-mints whenever a token reaches the server-side replay limit', async () => {
@@ -399,6 +411,134 @@ describe('KoreClient: faults are survived and nothing is lost or doubled', () =>
     const skipped = skippedTotal(result.pages);
     expect(skipped.repeated).toBeGreaterThanOrEqual(before);
     expect(skipped.nextWindow).toBe(1);
+  });
+}));
+
+describe('KoreClient: Retry-After', () => {
+  it('waits the Retry-After seconds of a 429 (real time)', async () => {
+    const stream = 'st-429-seconds';
+    const window = hour(11);
+    sim.inject({ kind: 'status', status: 429, retryAfter: '1' }, { times: 2, afterRequests: 1 });
+    const retries: { reason: string; delayMs: number }[] = [];
+    const result = await fetchAll(makeClient({ observer: { retry: (r) => retries.push(r) } }), stream, window);
+
+    expectExactly(result, expected(stream, window));
+    expect(retries).toEqual([
+      { reason: 'throttled', attempt: 1, delayMs: 1000 },
+      { reason: 'throttled', attempt: 2, delayMs: 1000 },
+    ]);
+    const requests = requestsFor(stream);
+    const throttled = requests.findIndex((r) => r.status === 429);
+    expect(requests[throttled + 1]?.status).toBe(429);
+    // Each retry went out no sooner than the server asked.
+    for (const i of [throttled, throttled + 1]) {
+      expect(requests[i + 1]!.at.getTime() - requests[i]!.at.getTime()).toBeGreaterThanOrEqual(990);
+    }
+  });
+
+  it('waits until the HTTP-date of a 429 Retry-After', async () => {
+    const { slept, sleep } = virtualTime();
+    const stream = 'st-429-date';
+    const window = hour(12);
+    const retryAt = new Date(Date.now() + 42_000);
+    sim.inject({ kind: 'status', status: 429, retryAfter: retryAt.toUTCString() }, { afterRequests: 2 });
+    const result = await fetchAll(makeClient({ sleep }), stream, window);
+
+    expectExactly(result, expected(stream, window));
+    expect(slept).toEqual([42_000]);
+    const requests = requestsFor(stream);
+    const throttled = requests.findIndex((r) => r.status === 429);
+    expect(requests[throttled + 1]!.at.getTime()).toBeGreaterThanOrEqual(retryAt.getTime());
+  });
+});
+
+describe('KoreClient: requests in flight', () => {
+  /** Arrival times (ms) of a stream's requests at the simulator. */
+  const arrivals = (stream: string) => requestsFor(stream).map((r) => r.at.getTime());
+
+  it('goes through the rate limiter like any request: never a burst, one interval apart', async () => {
+    const stream = 'st-ahead-paced';
+    const window = hour(18);
+    const result = await fetchAll(makeClient({ requestsInFlight: 3, rateLimitRpm: 600, rateLimitBurst: 1 }), stream, window);
+    expectExactly(result, expected(stream, window));
+    const at = arrivals(stream);
+    expect(at.length).toBeGreaterThan(4);
+    const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+    // 61 s / 600 = 101.7 ms between starts; arrival jitter on loopback is a few ms.
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(70);
+  });
+
+  it('requests the pages of a slow API ahead, never more than the setting at once, never past the last page', async () => {
+    sim.setLatency(150);
+    const stream = 'st-ahead-bounded';
+    const window = hour(19);
+    const result = await fetchAll(makeClient({ requestsInFlight: 3 }), stream, window);
+    expectExactly(result, expected(stream, window));
+    const requests = requestsFor(stream);
+    expect(requests.map((r) => bodyOf(r).page).sort()).toEqual(requests.map((_, i) => i + 1));
+    // Logged on arrival, answered 150 ms later: more than one arrival inside one answer's latency, never more than 3.
+    const at = arrivals(stream);
+    const overlapping = at.map((t) => at.filter((u) => u >= t && u < t + 150).length);
+    expect(Math.max(...overlapping)).toBeGreaterThan(1);
+    expect(Math.max(...overlapping)).toBeLessThanOrEqual(3);
+  });
+
+  it('a 401 refusing every request in flight costs one re-mint, and each refused request is sent once more', async () => {
+    sim.setLatency(100);
+    const stream = 'st-ahead-401';
+    const window = hour(20);
+    const tokens = countingTokens();
+    const client = makeClient({ requestsInFlight: 3, tokenProvider: tokens });
+    const pages: ContactPage[] = [];
+    for await (const page of client.fetchWindow(stream, window)) {
+      pages.push(page);
+      // Pages 2-4 leave next, with the token the server is about to revoke.
+      if (page.sequence === 1) sim.revokeIssuedTokens();
+    }
+    const records = pages.flatMap((p) => [...p.records]);
+    expectExactly({ records, pages, ids: records.map((r) => conversationIdOf(r.value) as string) }, expected(stream, window));
+    const requests = requestsFor(stream);
+    expect(requests.filter((r) => r.status === 401)).toHaveLength(3);
+    expect(tokens.renewals()).toBe(1);
+    expect(requests).toHaveLength(pages.length + 3);
+  });
+
+  it("a 429's Retry-After holds the requests waiting for their turn too; nothing is lost", async () => {
+    const stream = 'st-ahead-429';
+    const window = hour(21);
+    sim.inject({ kind: 'status', status: 429, retryAfter: '1' }, { afterRequests: 2 });
+    const retries: string[] = [];
+    const client = makeClient({ requestsInFlight: 3, rateLimitRpm: 600, rateLimitBurst: 1, observer: { retry: (r) => retries.push(r.reason) } });
+    const result = await fetchAll(client, stream, window);
+    expectExactly(result, expected(stream, window));
+    expect(retries).toEqual(['throttled']);
+    const requests = requestsFor(stream);
+    const throttledAt = requests.find((r) => r.status === 429)?.at.getTime() as number;
+    // Requests already on the wire arrive at once; every other one waits the second the server asked for (pages
+    // requested ahead would otherwise leave one interval, 102 ms, apart).
+    const during = requests.filter((r) => r.at.getTime() > throttledAt + 50 && r.at.getTime() < throttledAt + 990);
+    expect(during).toEqual([]);
+    expect(requests.filter((r) => r.at.getTime() >= throttledAt + 990).length).toBeGreaterThan(1);
+  });
+
+  it('an abort stops the requests in flight and those waiting for their turn at once', async () => {
+    sim.setLatency(300);
+    const stream = 'st-ahead-abort';
+    const controller = new AbortController();
+    const client = makeClient({ requestsInFlight: 3, rateLimitRpm: 600, rateLimitBurst: 1 });
+    const started = Date.now();
+    const outcome = (async () => {
+      for await (const page of client.fetchWindow(stream, hour(22), controller.signal)) {
+        if (page.sequence === 1) setTimeout(() => controller.abort(new Error('deadline')), 150);
+      }
+    })().catch((e: unknown) => e);
+    expect(await outcome).toEqual(new Error('deadline'));
+    const sent = requestsFor(stream).length;
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Nothing left after the abort: no request still waiting for the limiter went out.
+    expect(requestsFor(stream)).toHaveLength(sent);
+    expect(sent).toBeLessThanOrEqual(4);
   });
 });
 

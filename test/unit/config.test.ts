@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseHour } from '../../functions/lib/config';
+import { DEFAULT_REQUESTS_IN_FLIGHT, loadConfig, parseHour } from '../../functions/lib/config';
 import { ConfigError } from '../../functions/lib/errors';
 
 const base = { ARCHIVE_BUCKET: 'b', KORE_SECRET_ID: 'kore/conn', KORE_STREAM_IDS: 'st-1, st-2' };
@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       pageSize: 100,
       pagingMode: 'page',
       rateLimitRpm: 60,
+      requestsInFlight: DEFAULT_REQUESTS_IN_FLIGHT,
       includeBelowThreshold: true,
       contactDirection: undefined,
       archiveStart: undefined,
@@ -44,6 +45,7 @@ describe('loadConfig', () => {
       KORE_PAGE_SIZE: '25',
       KORE_PAGING_MODE: 'offset',
       KORE_RATE_LIMIT_RPM: '30',
+      KORE_REQUESTS_IN_FLIGHT: '4',
       KORE_INCLUDE_BELOW_THRESHOLD: 'false',
       KORE_CONTACT_DIRECTION: 'inbound',
       ARCHIVE_START: '2026-11-01T00',
@@ -59,6 +61,7 @@ describe('loadConfig', () => {
       pageSize: 25,
       pagingMode: 'offset',
       rateLimitRpm: 30,
+      requestsInFlight: 4,
       includeBelowThreshold: false,
       contactDirection: 'inbound',
       maxCatchUpHours: 48,
@@ -80,6 +83,8 @@ describe('loadConfig', () => {
     [{ KORE_PAGE_SIZE: '0' }, 'KORE_PAGE_SIZE'],
     [{ KORE_PAGE_SIZE: '10.5' }, 'KORE_PAGE_SIZE'],
     [{ KORE_PAGING_MODE: 'cursor' }, 'KORE_PAGING_MODE'],
+    [{ KORE_REQUESTS_IN_FLIGHT: '0' }, 'KORE_REQUESTS_IN_FLIGHT'],
+    [{ KORE_REQUESTS_IN_FLIGHT: '9' }, 'KORE_REQUESTS_IN_FLIGHT'],
     [{ KORE_INCLUDE_BELOW_THRESHOLD: 'maybe' }, 'KORE_INCLUDE_BELOW_THRESHOLD'],
     [{ KORE_CONTACT_DIRECTION: 'sideways' }, 'KORE_CONTACT_DIRECTION'],
     [{ ARCHIVE_START: '2026-02-30T00' }, 'ARCHIVE_START'],

@@ -141,6 +141,38 @@ describe('RateBudget', () => {
     expect(doneAt.sort((a, b) => a - b)).toEqual([0, 100, 200, 300]);
   });
 
+  it("holds every further request until a server's Retry-After, at most one window ahead, and keeps the burst", async () => {
+    const t = fakeTime(10_000);
+    const budget = new RateBudget({ ratePerMinute: 600, burst: 3, history: [], marginMs: 0, now: t.now, sleep: t.sleep });
+    await budget.acquire();
+    budget.holdUntil(t.state.now + 5_000);
+    const sentAt: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      await budget.acquire();
+      sentAt.push(t.state.now);
+    }
+    // Nothing before the held instant; then the bucket as it was (it refilled while held).
+    expect(sentAt).toEqual([15_000, 15_000, 15_000, 15_100]);
+    // A hostile Retry-After of a day holds one window, no more; an unreadable one holds nothing.
+    budget.holdUntil(t.state.now + 86_400_000);
+    budget.holdUntil(Number.NaN);
+    expect(budget.waitTimeMs()).toBe(RATE_WINDOW_MS);
+  });
+
+  it('holds the requests already waiting for their turn too, and lets them out one interval apart after the hold', async () => {
+    vi.useFakeTimers();
+    const budget = new RateBudget({ ratePerMinute: 600, history: [], marginMs: 0 });
+    const started = Date.now();
+    const doneAt: number[] = [];
+    const all = Promise.all(Array.from({ length: 3 }, () => budget.acquire().then(() => doneAt.push(Date.now() - started))));
+    await vi.advanceTimersByTimeAsync(50);
+    // The first went out at 0; the server throttles it and asks for a second. The two booked at 100 and 200 wait.
+    budget.holdUntil(started + 1_050);
+    await vi.runAllTimersAsync();
+    await all;
+    expect(doneAt.sort((a, b) => a - b)).toEqual([0, 1_050, 1_150]);
+  });
+
   it('cannot spin when a fake sleep does not move the clock', async () => {
     const budget = new RateBudget({ ratePerMinute: 1, history: [], marginMs: 0, now: () => 0, sleep: async () => {} });
     for (let i = 0; i < 3; i += 1) await budget.acquire();

@@ -1,12 +1,12 @@
 import type { Dispatcher } from 'undici';
-import { ENV, type PagingMode, type SyncConfig } from '../config';
+import { ENV, MAX_REQUESTS_IN_FLIGHT, type PagingMode, type SyncConfig } from '../config';
 import { ArchiveError, ConfigError, KoreApiError, KoreAuthError } from '../errors';
 import type { ContactPage, ContactSource, RunObserver, TimeWindow } from '../types';
 import { createTokenProvider, type TokenProvider } from './auth';
 import { formatApiDate } from './dates';
 import { apiErrorMessage, parseEnvelope, type RawDataEnvelope } from './envelope';
 import { TokenBucket } from './rate-limiter';
-import { DEFAULT_RETRY_TIMING, isTransientStatus, KoreTransientStatusError, withRetry, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY_TIMING, isTransientStatus, KoreTransientStatusError, parseRetryAfter, withRetry, type RetryPolicy } from './retry';
 import type { KoreConnection } from './secret';
 import { sleep as realSleep, type Sleep } from './sleep';
 import type { FetchControl } from './reader-position';
@@ -28,8 +28,11 @@ export interface KoreClientOptions {
   readonly contactDirection?: 'inbound' | 'outbound';
   /** Client-side rate limit, requests per minute. */
   readonly rateLimitRpm: number;
-  /** Plain-paging requests kept in flight ahead of the consumer (page mode). Default 0. */
-  readonly lookahead?: number;
+  /**
+   * Requests of one window in flight at once (1..8): above 1, the next pages or time slices are requested while
+   * the consumer works on the current one (see `window-reader.ts`), each still through the rate limiter. Default 1.
+   */
+  readonly requestsInFlight?: number;
   /** Requests allowed back to back after a quiet spell. Default 1. */
   readonly rateLimitBurst?: number;
   /** undici `headersTimeout` and `bodyTimeout` of each request. */
@@ -52,16 +55,19 @@ export interface KoreClientOptions {
 
 const METHOD = 'POST';
 
+type ConfiguredOption = 'pageSize' | 'pagingMode' | 'includeBelowThreshold' | 'contactDirection' | 'rateLimitRpm' | 'requestsInFlight' | 'requestTimeoutMs' | 'maxAttempts';
+
 /** The client options a configuration sets (everything but the connection and the observer). */
 export function clientOptionsOf(
-  config: Pick<SyncConfig, 'pageSize' | 'pagingMode' | 'includeBelowThreshold' | 'contactDirection' | 'rateLimitRpm' | 'requestTimeoutMs' | 'maxAttempts'>,
-): Pick<KoreClientOptions, 'pageSize' | 'pagingMode' | 'includeBelowThreshold' | 'contactDirection' | 'rateLimitRpm' | 'requestTimeoutMs' | 'maxAttempts'> {
+  config: Pick<SyncConfig, ConfiguredOption>,
+): Pick<KoreClientOptions, ConfiguredOption> {
   return {
     pageSize: config.pageSize,
     pagingMode: config.pagingMode,
     includeBelowThreshold: config.includeBelowThreshold,
     contactDirection: config.contactDirection,
     rateLimitRpm: config.rateLimitRpm,
+    requestsInFlight: config.requestsInFlight,
     requestTimeoutMs: config.requestTimeoutMs,
     maxAttempts: config.maxAttempts,
   };
@@ -97,11 +103,14 @@ export class KoreClient implements ContactSource {
   readonly #policy: RetryPolicy;
   readonly #sleep: Sleep;
   readonly #now: () => number;
+  /** The last re-mint and the token whose refusal caused it. */
+  #renewal: { readonly refused: string; readonly minted: Promise<string> } | undefined;
 
   constructor(options: KoreClientOptions) {
     positiveInteger(options.pageSize, ENV.pageSize, 1000);
     positiveInteger(options.maxAttempts, ENV.maxAttempts, 100);
     positiveInteger(options.requestTimeoutMs, ENV.requestTimeoutMs, 3_600_000);
+    positiveInteger(options.requestsInFlight ?? 1, ENV.requestsInFlight, MAX_REQUESTS_IN_FLIGHT);
     if (!(options.rateLimitRpm > 0) || !Number.isFinite(options.rateLimitRpm)) {
       throw new ConfigError(ENV.rateLimitRpm, 'must be a positive number');
     }
@@ -143,7 +152,9 @@ export class KoreClient implements ContactSource {
     }
     const fetchPage = (range: RequestRange, paging: PageParams, pageSignal?: AbortSignal): Promise<RawDataEnvelope> =>
       this.#fetchPage(streamId, range, paging, pageSignal);
-    for await (const page of readWindow(fetchPage, window, { limit: this.#o.pageSize, mode: this.#o.pagingMode, lookahead: this.#o.lookahead, streamId, ...(control === undefined ? {} : { control }) }, signal)) {
+    const lookahead = (this.#o.requestsInFlight ?? 1) - 1;
+    const readOptions = { limit: this.#o.pageSize, mode: this.#o.pagingMode, lookahead, streamId, ...(control === undefined ? {} : { control }) };
+    for await (const page of readWindow(fetchPage, window, readOptions, signal)) {
       this.#o.observer?.page?.({ streamId, records: page.records.length });
       yield page;
     }
@@ -186,12 +197,14 @@ export class KoreClient implements ContactSource {
         if (status >= 200 && status <= 299) return parseEnvelope(text, operation);
         const message = apiErrorMessage(text, this.#secrets(token));
         if (status === 401) {
-          if (this.#tokens.renew === undefined) {
+          const tokens = this.#tokens;
+          const renew = tokens.renew;
+          if (renew === undefined) {
             throw new KoreAuthError(METHOD, path, status, `the configured jwt was rejected${message ? ` (${message})` : ''}; replace it in the secret, or use clientId + clientSecret`);
           }
           if (!renewed) {
             renewed = true;
-            await this.#tokens.renew();
+            await this.#renewAfterRefusal(token, () => renew.call(tokens));
             continue;
           }
           throw new KoreAuthError(METHOD, path, status, `a freshly minted token was rejected${message ? ` (${message})` : ''}; check clientId, clientSecret, accountId and orgId`);
@@ -199,10 +212,24 @@ export class KoreClient implements ContactSource {
         if (status === 403) {
           throw new KoreAuthError(METHOD, path, status, `${message ?? 'forbidden'}; check that the app has the Quality Management Analytics API scope`);
         }
+        if (status === 429) {
+          // The other requests in flight wait for the server's Retry-After too, rather than be refused one by one.
+          const waitMs = parseRetryAfter(retryAfter, this.#now());
+          if (waitMs !== undefined) this.#limiter.holdUntil(this.#now() + waitMs);
+        }
         if (isTransientStatus(status)) throw new KoreTransientStatusError(METHOD, path, status, message, retryAfter);
         throw new KoreApiError(METHOD, path, status, message);
       }
     }, retryOptions);
+  }
+
+  /**
+   * One re-mint per refused token, however many requests in flight it refused: the requests refused together
+   * share the mint (each then retries once with the new token), so no token is minted twice for one expiry.
+   */
+  #renewAfterRefusal(refused: string, renew: () => Promise<string>): Promise<string> {
+    if (this.#renewal?.refused !== refused) this.#renewal = { refused, minted: renew() };
+    return this.#renewal.minted;
   }
 
   /** Sends one request after the rate limiter allows it; reads the whole body. */

@@ -51,6 +51,8 @@ export class RateBudget {
   #times: number[];
   /** When the next request would go out if the bucket were empty ("theoretical arrival time"). */
   #nextFreeAt: number;
+  /** No request starts before this instant (a server's Retry-After). */
+  #heldUntil = Number.NEGATIVE_INFINITY;
 
   constructor(options: RateBudgetOptions) {
     if (!(options.ratePerMinute > 0) || !Number.isFinite(options.ratePerMinute)) {
@@ -85,7 +87,11 @@ export class RateBudget {
   }
 
   /** Takes one request's share of the budget, waiting until it is due. Rejects only when `signal` aborts (the booking is then cancelled). */
-  async acquire(signal?: AbortSignal): Promise<void> {
+  acquire(signal?: AbortSignal): Promise<void> {
+    return this.#acquire(signal, false);
+  }
+
+  async #acquire(signal: AbortSignal | undefined, rebooked: boolean): Promise<void> {
     signal?.throwIfAborted();
     const now = this.#now();
     const at = this.#earliest(now);
@@ -98,10 +104,31 @@ export class RateBudget {
       await this.#sleep(at - now, signal);
     } catch (error) {
       // Never sent: it must not count in the window. The spacing stays booked, which only errs on the safe side.
-      const i = this.#times.lastIndexOf(at);
-      if (i >= 0) this.#times.splice(i, 1);
+      this.#cancel(at);
       throw error;
     }
+    // A Retry-After that came while this request waited holds it too: it takes a new place behind the hold, so the
+    // requests held together still leave one interval apart. Once only: a fake clock that never moves cannot spin.
+    if (!rebooked && this.#heldUntil > this.#now()) {
+      this.#cancel(at);
+      await this.#acquire(signal, true);
+    }
+  }
+
+  #cancel(at: number): void {
+    const i = this.#times.lastIndexOf(at);
+    if (i >= 0) this.#times.splice(i, 1);
+  }
+
+  /**
+   * Lets no further request start before `atMs` (epoch ms): the server answered 429 with a `Retry-After`, so the
+   * other requests in flight ahead of the consumer wait too instead of being refused one by one (those already
+   * waiting for their turn take a new one after the hold). At most one window ahead: by then the API's per-minute
+   * count has passed anyway.
+   */
+  holdUntil(atMs: number): void {
+    if (!Number.isFinite(atMs)) return;
+    this.#heldUntil = Math.max(this.#heldUntil, Math.min(atMs, this.#now() + this.#windowMs));
   }
 
   /**
@@ -114,7 +141,7 @@ export class RateBudget {
   }
 
   #earliest(now: number): number {
-    let at = Math.max(now, this.#nextFreeAt - (this.#burst - 1) * this.#intervalMs);
+    let at = Math.max(now, this.#heldUntil, this.#nextFreeAt - (this.#burst - 1) * this.#intervalMs);
     // The request `rate` places back must have left the window before another may start.
     const bound = this.#times[this.#times.length - this.#rate];
     if (this.#times.length >= this.#rate && bound !== undefined) at = Math.max(at, bound + this.#windowMs);

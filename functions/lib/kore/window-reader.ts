@@ -21,6 +21,7 @@
 import { PagingError } from '../errors';
 import type { PagingMode } from '../config';
 import type { ApiContact, ContactPage, FetchProgress, TimeWindow } from '../types';
+import { SlicePrefetch } from './ahead';
 import type { RawDataEnvelope } from './envelope';
 import { conversationIdOf, conversationStartOf, recordKey } from './record';
 import { PassWatch } from './pass-watch';
@@ -46,7 +47,10 @@ export interface ReadWindowOptions {
   /** `limit` of each request. */
   readonly limit: number;
   readonly mode: PagingMode;
-  /** Requests of plain paging kept in flight ahead of the consumer (page mode only). Default 0. */
+  /**
+   * Requests kept in flight ahead of the consumer: further pages of a pass in page mode (never past the last page
+   * the first answer announced), further time slices when the window is read as slices. Default 0.
+   */
   readonly lookahead?: number;
   /** For messages. */
   readonly streamId: string;
@@ -161,6 +165,8 @@ export async function* readWindow(
   // A slice answered empty or short by a transient fault looks complete on its own; the whole hour's count
   // shows it: fewer distinct contacts than the plain pass announced (copies aside) reads the slices once more.
   const resumed = resume?.slices;
+  const lookahead = Math.max(0, options.lookahead ?? 0);
+  const ahead = new SlicePrefetch(fetchPage, signal);
   for (let round = resumed?.round ?? 1; round <= 2; round += 1) {
     // Splitting skewed hours costs a few levels of extra requests; far more means the API ignores the range.
     const budget = resumed?.round === round ? resumed.budget : requests + 4 * initial + 20;
@@ -171,19 +177,28 @@ export async function* readWindow(
     };
     mark();
     for (let slice = queue.shift(); slice !== undefined; slice = queue.shift()) {
-      if (stop?.() === true) {
+      // Past the deadline no new request is sent; slices already requested ahead are still read and handed out, so
+      // the next invocation never asks for them again.
+      const stopping = stop?.() === true;
+      if (stopping && !ahead.has(slice)) {
         queue.unshift(slice);
         mark();
         if (control !== undefined) control.stopped = true;
         return;
       }
-      if (requests >= budget) {
+      // Requests sent ahead count against the budget from the moment they are sent (a window that fails here has
+      // sent at most the requests in flight more than one read a slice at a time).
+      if (requests + ahead.size >= budget) {
         throw new PagingError(
           `stream ${options.streamId}, window ${window.start.toISOString()}: reading the hour as time slices took more than ` +
             `${budget} requests (does the API honour startDate/endDate?); nothing was archived, the window is retried later`,
         );
       }
-      const envelope = await fetchPage(slice, { page: 1, offset: 0 }, signal);
+      const answer = ahead.take(slice);
+      if (!stopping) ahead.fill(queue, Math.min(lookahead, budget - requests - 1));
+      const envelope = await answer;
+      // The answer frees its place: while the consumer works on it, `lookahead + 1` further slices are on their way.
+      if (lookahead > 0 && stop?.() !== true) ahead.fill(queue, Math.min(lookahead + 1, budget - requests - 1));
       noteCopies(envelope);
       const seconds = (slice.to.getTime() - slice.from.getTime()) / SECOND_MS;
       const fits = fitsOnePage(envelope);
@@ -211,7 +226,8 @@ export async function* readWindow(
     let previous: PassWatch | undefined;
     for (let attempt = 1; attempt <= MAX_SECOND_PASSES; attempt += 1) {
       const watch = new PassWatch(limit);
-      for await (const envelope of plainPass(fetchPage, slice, options, signal)) {
+      // One request at a time here: the slices requested ahead already fill the in-flight bound.
+      for await (const envelope of plainPass(fetchPage, slice, { ...options, lookahead: 0 }, signal)) {
         watch.add(envelope);
         noteCopies(envelope);
         yield toPage(envelope, false);
@@ -252,9 +268,10 @@ export function splitRange(range: RequestRange, parts: number): RequestRange[] {
 }
 
 /**
- * One plain pass over `range`: page 1, 2, … (or offsets) until the API says it is done. In page mode up to
- * `lookahead` further pages are requested while the consumer works on the current one, never past the last
- * page the first answer announced.
+ * One plain pass over `range`: page 1, 2, … (or offsets) until the API says it is done. In page mode, once the
+ * first answer has announced the pages, up to `lookahead + 1` further pages are on their way while the consumer
+ * works on the current one (never more in flight, never past the last announced page). Offsets cannot be known
+ * before the previous answer arrives, so offset mode reads one page at a time.
  */
 async function* plainPass(
   fetchPage: PageFetcher,
@@ -312,9 +329,19 @@ async function* plainPass(
         inFlight.delete(index);
         cursor.received += page.results.length;
         cursor.next = index + 1;
-        if (isLast(page, index, cursor.received, options)) finish();
+        const ended = isLast(page, index, cursor.received, options);
+        if (ended) finish();
+        // The answer frees its place: while the consumer works on this page, `lookahead + 1` further ones are on their way.
+        if (lookahead > 0 && !ended) request(index + lookahead + 1);
         yield page;
-        if (cursor.done) return;
+        if (ended) break;
+      }
+      // The pass ended before the last announced page (the result shrank while paged): the pages already requested
+      // were sent and counted by the API, so their answers are used, not dropped; one that fails is not needed.
+      for (const pending of inFlight.values()) {
+        const page = await pending.catch(() => undefined);
+        signal?.throwIfAborted();
+        if (page !== undefined) yield page;
       }
     } finally {
       inFlight.clear();
