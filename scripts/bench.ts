@@ -14,7 +14,9 @@
  * How it works: this process hosts the Kore API simulator, s3rver and a Secrets Manager endpoint on 127.0.0.1.
  * The function is built exactly as the stack builds it (`infra/sync-bundle.ts`) and runs from that bundle under
  * plain `node`, with the function's NODE_OPTIONS, in a child process of its own (`scripts/bench-worker.ts`), so
- * its CPU and its peak memory (the kernel's VmHWM of that process) are the function's alone. Each scenario
+ * its CPU and its peak memory (the kernel's VmHWM of that process) are the function's alone. It gets the V8 heap
+ * Node gives it in Lambda at the stack's memory setting (`bench/lambda-heap.ts`), not the one this machine's RAM
+ * would give it. Each scenario
  * generates its contacts before the timing starts, and afterwards reads every data object the function wrote and
  * compares it with the simulator's truth (`scripts/bench/verify.ts`): a wrong archive fails the bench, so a broken
  * run can never report a good figure. Missed targets are reported, not failed: they are findings.
@@ -23,7 +25,8 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { startLocalStack } from '../tools/local-stack';
 import { buildBench } from './bench/build';
-import { BenchContext, ContactPlan, CREDENTIALS, PAGE_SIZE, UNLIMITED_RPM } from './bench/context';
+import { BenchContext, ContactPlan, CREDENTIALS, DEFAULT_MEMORY_MB, PAGE_SIZE, UNLIMITED_RPM } from './bench/context';
+import { lambdaHeapFlags } from './bench/lambda-heap';
 import { describeTarget, RESULTS_VERSION, type BenchResults, type ScenarioResult } from './bench/results';
 import { apiBound, memory, vendorDefault } from './bench/scenarios-api';
 import { coldStart, cpuBound, GZIP_LEVEL } from './bench/scenarios-cpu';
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
       platform: `${process.platform}-${process.arch}`,
       loadAvg: [load0, loadavg()[0] as number],
     },
-    settings: { pageSize: PAGE_SIZE, unlimitedRpm: UNLIMITED_RPM, gzipLevel: GZIP_LEVEL, simulatorSeed: 2026 },
+    settings: { pageSize: PAGE_SIZE, unlimitedRpm: UNLIMITED_RPM, gzipLevel: GZIP_LEVEL, simulatorSeed: 2026, memoryMb: DEFAULT_MEMORY_MB, heapFlags: lambdaHeapFlags(DEFAULT_MEMORY_MB) },
     scenarios,
     failures,
   };

@@ -5,12 +5,14 @@
 import { loadConfig } from '../../functions/lib/config';
 import { partitionPrefix } from '../../functions/lib/archive/layout';
 import { formatHour, HOUR_MS } from '../../functions/lib/sync/windows';
+import { syncMemoryMb } from '../../infra/sizing';
 import { SYNC_BUNDLE_NODE_OPTIONS } from '../../infra/sync-bundle';
 import type { SimulatorCredentials } from '../../tools/kore-simulator';
 import type { LocalStack } from '../../tools/local-stack';
 import type { WorkerReport, WorkerRequest } from '../bench-worker';
 import type { BenchBuild } from './build';
 import { runChild, type ChildMessage } from './child';
+import { functionNodeOptions } from './lambda-heap';
 import { truthOf, verifyPartition, type Truth, type Verification } from './verify';
 
 export const PREFIX = 'kore-qa';
@@ -19,6 +21,13 @@ export const PEER_PREFIX = 'peer';
 export const PAGE_SIZE = 100;
 /** The highest rate the configuration accepts: "no limit" on the client side. */
 export const UNLIMITED_RPM = 6000;
+/** The vendor's default rate, the stack's default (`rateLimitRpm`). */
+export const DEFAULT_RPM = 60;
+/**
+ * The memory setting the function is measured at unless a scenario says otherwise: the stack's at the vendor's
+ * default rate. The function runs with the V8 heap Node gives it there (`lambda-heap.ts`).
+ */
+export const DEFAULT_MEMORY_MB = syncMemoryMb(DEFAULT_RPM);
 /** Lambda's maximum, as the function is deployed. */
 export const BUDGET_MS = 15 * 60_000;
 
@@ -61,8 +70,11 @@ export class BenchContext {
     readonly quick: boolean,
   ) {}
 
-  /** The function's environment for one stream at `rpm` (inherited settings that could change it are dropped). */
-  env(streamId: string, rpm: number, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  /**
+   * The function's environment for one stream at `rpm`, its heap that of `memoryMb` (inherited settings that could
+   * change it are dropped; `extra` overrides, NODE_OPTIONS included).
+   */
+  env(streamId: string, rpm: number, extra: Readonly<Record<string, string>> = {}, memoryMb = DEFAULT_MEMORY_MB): NodeJS.ProcessEnv {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(KORE_|ARCHIVE_|AWS_|POWERTOOLS_|NODE_OPTIONS$)/.test(k)));
     return {
       ...inherited,
@@ -72,7 +84,7 @@ export class BenchContext {
         KORE_PAGE_SIZE: String(PAGE_SIZE),
         KORE_RATE_LIMIT_RPM: String(rpm),
         POWERTOOLS_LOG_LEVEL: 'SILENT',
-        NODE_OPTIONS: SYNC_BUNDLE_NODE_OPTIONS,
+        NODE_OPTIONS: functionNodeOptions(memoryMb, SYNC_BUNDLE_NODE_OPTIONS),
         ...extra,
       }),
     };

@@ -8,7 +8,8 @@ import { SOURCE_MAPS_NODE_OPTIONS, SYNC_BUNDLE_NODE_OPTIONS } from '../../infra/
 import { GZIP_LEVEL } from '../../functions/lib/archive/gzip-upload';
 import type { BaselineReport } from './baseline';
 import { runChild } from './child';
-import { archiveEvent, CREDENTIALS, PAGE_SIZE, PEER_PREFIX, UNLIMITED_RPM, type BenchContext } from './context';
+import { archiveEvent, CREDENTIALS, DEFAULT_MEMORY_MB, PAGE_SIZE, PEER_PREFIX, UNLIMITED_RPM, type BenchContext } from './context';
+import { functionNodeOptions, lambdaHeapFlags } from './lambda-heap';
 import { savePages } from './pages';
 import type { PeerReport } from './peer';
 import { figure, median, type ScenarioResult } from './results';
@@ -36,8 +37,8 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {
     }
     return { wall, cpu };
   };
-  const deployed = await importOf(SYNC_BUNDLE_NODE_OPTIONS);
-  const sourceMaps = await importOf(SOURCE_MAPS_NODE_OPTIONS);
+  const deployed = await importOf(functionNodeOptions(DEFAULT_MEMORY_MB, SYNC_BUNDLE_NODE_OPTIONS));
+  const sourceMaps = await importOf(functionNodeOptions(DEFAULT_MEMORY_MB, SOURCE_MAPS_NODE_OPTIONS));
   const { build } = ctx;
   return {
     id: 'cold-start',
@@ -45,7 +46,7 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {
     verified: problems.length === 0,
     figures: [
       figure('bundleMb', 'bundle (index.mjs)', build.functionBytes / MB, 'MB', { target: { max: 1 }, digits: 3 }),
-      figure('importMs', `import as deployed (NODE_OPTIONS=${SYNC_BUNDLE_NODE_OPTIONS || 'unset'})`, median(deployed.wall), 'ms', { target: { max: 100 }, note: `median of ${runs} fresh processes` }),
+      figure('importMs', `import as deployed (${SYNC_BUNDLE_NODE_OPTIONS === '' ? 'no NODE_OPTIONS' : `NODE_OPTIONS=${SYNC_BUNDLE_NODE_OPTIONS}`})`, median(deployed.wall), 'ms', { target: { max: 100 }, note: `median of ${runs} fresh processes` }),
       figure('importCpuMs', 'import CPU, as deployed', median(deployed.cpu), 'ms', { note: `median of ${runs}` }),
       figure('importMsSourceMaps', `import with ${SOURCE_MAPS_NODE_OPTIONS} (not deployed)`, median(sourceMaps.wall), 'ms', { note: `median of ${runs}` }),
       figure('importCpuMsSourceMaps', `import CPU with ${SOURCE_MAPS_NODE_OPTIONS}`, median(sourceMaps.cpu), 'ms', { note: `median of ${runs}` }),
@@ -98,7 +99,9 @@ export async function cpuBound(ctx: BenchContext): Promise<ScenarioResult[]> {
 
     const pagesFile = join(ctx.build.dir, `${stream}.pages.json`);
     await savePages(ctx.stack.sim, CREDENTIALS, stream, ctx.hour, PAGE_SIZE, pagesFile);
-    const baseline = await runChild<BaselineReport>(ctx.build.baseline, [JSON.stringify({ pagesFile, gzipLevel: GZIP_LEVEL })], process.env);
+    // The bare minimum runs with the function's heap: the same garbage collector settings for both.
+    const baselineEnv = { ...process.env, NODE_OPTIONS: lambdaHeapFlags(DEFAULT_MEMORY_MB) };
+    const baseline = await runChild<BaselineReport>(ctx.build.baseline, [JSON.stringify({ pagesFile, gzipLevel: GZIP_LEVEL })], baselineEnv);
     if (!baseline.ok) {
       problems.push(`baseline: ${baseline.error}`);
       continue;
@@ -120,7 +123,7 @@ export async function cpuBound(ctx: BenchContext): Promise<ScenarioResult[]> {
   }
   const verified = problems.length === 0 && runs.length === reps;
   const med = (f: (r: CpuRun) => number): number => median(runs.map(f));
-  const note = `median of ${runs.length} runs of ${contacts.toLocaleString('en')} contacts`;
+  const note = `median of ${runs.length} runs of ${contacts.toLocaleString('en')} contacts, heap of ${DEFAULT_MEMORY_MB} MB`;
   const cpu: ScenarioResult = {
     id: 'cpu-bound',
     title: 'CPU-bound: the function against the bare minimum, same records, same run',
@@ -163,7 +166,8 @@ export async function cpuBound(ctx: BenchContext): Promise<ScenarioResult[]> {
 /** The straightforward peer on the records of a CPU-bound run: ratios of the function to the peer. */
 async function peer(ctx: BenchContext, run: CpuRun, truth: Truth): Promise<ScenarioResult> {
   const problems: string[] = [];
-  const report = await runChild<PeerReport>(ctx.build.peer, [formatHour(ctx.hour)], ctx.env(run.stream, UNLIMITED_RPM));
+  // The peer holds the whole hour: at the function's heap it would run out of memory, so it gets V8's defaults here.
+  const report = await runChild<PeerReport>(ctx.build.peer, [formatHour(ctx.hour)], ctx.env(run.stream, UNLIMITED_RPM, { NODE_OPTIONS: '' }));
   if (!report.ok) problems.push(`peer: ${report.error}`);
   else {
     const check = await ctx.verify(run.stream, ctx.hour, truth, PEER_PREFIX);
@@ -179,7 +183,7 @@ async function peer(ctx: BenchContext, run: CpuRun, truth: Truth): Promise<Scena
       figure('wallRatio', 'wall time, function ÷ peer', ratio(run.wallMs, p?.wallMs), '×'),
       figure('cpuRatio', 'CPU, function ÷ peer', ratio(run.cpuMs, p?.cpuMs), '×'),
       figure('rssRatio', 'peak RSS, function ÷ peer', ratio(run.peakRssMb, p?.peakRssMb), '×'),
-      figure('peerPeakRssMb', 'peer peak RSS (VmHWM)', p?.peakRssMb ?? Number.NaN, 'MB', { digits: 1 }),
+      figure('peerPeakRssMb', 'peer peak RSS (VmHWM)', p?.peakRssMb ?? Number.NaN, 'MB', { digits: 1, note: `V8's defaults on this machine; the function: the heap of ${DEFAULT_MEMORY_MB} MB` }),
     ],
     detail: { contacts: run.contacts, function: { wallMs: run.wallMs, cpuMs: run.cpuMs, peakRssMb: run.peakRssMb }, peer: p ?? null },
     problems,
