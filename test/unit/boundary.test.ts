@@ -32,4 +32,15 @@ describe('BoundaryTracker', () => {
     expect(tracker.own([contact('c-late', '2026-11-20T10:00:00.000Z'), own])).toEqual([own]);
     expect(tracker.edge()).toMatchObject({ leftToPrevious: 1 });
   });
+
+  it("recovers only the previous hour's contacts this fetch lacked, and remembers only those it returned", () => {
+    const handedOver = [contact('c-returned', '2026-11-20T10:00:00.100Z'), contact('c-lacked', '2026-11-20T10:00:00.200Z')];
+    const tracker = new BoundaryTracker(HOUR, neighbours({ fromPrevious: handedOver }));
+    tracker.noteRow(row('c-returned', '2026-11-20 10:00:00.100'));
+    for (let i = 0; i < 50; i++) tracker.noteRow(row(`c-${i}`, '2026-11-20 10:30:00.000'));
+    expect(tracker.missingFromPrevious().map((c) => c.value['Conversation ID'])).toEqual(['c-lacked']);
+    expect(tracker.edge()).toMatchObject({ recovered: 1 });
+    // The state carried to a continued invocation does not grow with the hour.
+    expect(tracker.snapshot().fetched).toEqual(['c-returned']);
+  });
 });

@@ -3,13 +3,18 @@
  * record repeats across its pages, no page is short while `hasMore`, its totals never change, and it holds as
  * many distinct contacts as announced. Its state carries over to the next invocation of a continued hour.
  */
+import { createHash, type Hash } from 'node:crypto';
 import type { RawDataEnvelope } from './envelope';
 import type { PassSnapshot } from './reader-position';
-import { recordKey } from './record';
 
 /** Watches one plain pass for signs that its result moved or is not ordered stably. */
 export class PassWatch {
-  readonly #keys = new Set<string>();
+  /**
+   * The pass's distinct keys. The whole window's pass shares the reader's own set of keys seen (the same keys, so
+   * an hour of contacts is not remembered twice); the reader adds a page's keys right after {@link add}.
+   */
+  readonly #keys: Set<string>;
+  readonly #shared: boolean;
   /** Distinct keys of a resumed pass whose keys were not handed back (a pass that ended before slices). */
   #distinctResumed = 0;
   #repeats = 0;
@@ -17,18 +22,25 @@ export class PassWatch {
   #totals: string | undefined;
   #totalsChanged = false;
   #lastTotal = 0;
-  /** Every record's key in the order received, repeats included. */
-  readonly #order: string[] = [];
+  /** Every record's key in the order received, repeats included, as a digest (see {@link sequence}; not kept for a shared set). */
+  readonly #order: Hash = createHash('sha256');
+  #sequence: string | undefined;
   maxTotal = 0;
 
-  /** `resumed`: the state of a pass an earlier invocation began; `keys`: the keys that pass saw. */
+  /**
+   * `resumed`: the state of a pass an earlier invocation began. `keys`: the keys that pass saw, copied; or, with
+   * `shared`, the reader's set of keys seen, used as the pass's own (the reader adds each page's keys after `add`).
+   */
   constructor(
     private readonly limit: number,
     resumed?: PassSnapshot,
     keys?: Iterable<string>,
+    options: { readonly shared?: Set<string> } = {},
   ) {
+    this.#shared = options.shared !== undefined;
+    this.#keys = options.shared ?? new Set<string>();
     if (resumed === undefined) return;
-    for (const key of keys ?? []) this.#keys.add(key);
+    if (!this.#shared) for (const key of keys ?? []) this.#keys.add(key);
     this.#distinctResumed = resumed.distinct;
     this.#repeats = resumed.repeats;
     this.#shortWithMore = resumed.shortWithMore;
@@ -51,18 +63,21 @@ export class PassWatch {
     };
   }
 
-  add(page: RawDataEnvelope): void {
+  /** Notes one page of the pass; `keys` are its records' keys (`recordKey`), in order. */
+  add(page: RawDataEnvelope, keys: readonly string[]): void {
+    if (this.#sequence !== undefined) throw new Error('PassWatch: a page added after the sequence was read');
     const totals = `${page.totalResults}/${page.totalPages}`;
     if (this.#totals !== undefined && totals !== this.#totals) this.#totalsChanged = true;
     this.#totals ??= totals;
     this.#lastTotal = page.totalResults;
     this.maxTotal = Math.max(this.maxTotal, page.totalResults);
     if (page.hasMore && page.results.length < this.limit) this.#shortWithMore += 1;
-    for (const contact of page.results) {
-      const key = recordKey(contact);
-      this.#order.push(key);
-      if (this.#keys.has(key)) this.#repeats += 1;
-      else this.#keys.add(key);
+    // A shared set is filled by the reader after this call, so a key twice on this page is caught here.
+    const onPage = this.#shared ? new Set<string>() : this.#keys;
+    for (const key of keys) {
+      if (!this.#shared) this.#order.update(key).update('\n');
+      if (this.#keys.has(key) || (this.#shared && onPage.has(key))) this.#repeats += 1;
+      else onPage.add(key);
     }
   }
 
@@ -84,9 +99,14 @@ export class PassWatch {
     return this.#totalsChanged;
   }
 
-  /** The keys in the order received, repeats included: two passes with the same sequence got the same answer. */
+  /**
+   * The keys in the order received, repeats included, as a digest: two passes with the same sequence got the same
+   * answer. Read once the pass has ended; the whole window's pass (a shared set) does not keep it.
+   */
   get sequence(): string {
-    return this.#order.join('\n');
+    if (this.#shared) throw new Error('PassWatch: the whole window\'s pass keeps no sequence');
+    this.#sequence ??= this.#order.digest('base64');
+    return this.#sequence;
   }
 
   /** Why this pass cannot be trusted; empty when it can. */

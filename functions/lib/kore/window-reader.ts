@@ -90,8 +90,9 @@ export async function* readWindow(
   const plain: PlainCursor = resume?.plain === undefined ? { next: 1, received: 0, cap: 0, last: 0, done: false } : { ...resume.plain };
   /** The slices still to read, as of the last page handed out (a resumed fetch starts there). */
   let sliceState: ReaderPosition['slices'];
-  // While the plain pass runs its keys are exactly the fetch's `seen`; after it only its counts matter.
-  const pass = new PassWatch(limit, resume?.pass, resume?.slices === undefined ? resume?.seen : undefined);
+  // While the plain pass runs its keys are exactly the fetch's `seen`, so it uses that set; after it, only its counts
+  // matter (a fetch resumed in its slices gets a pass of counts alone).
+  const pass = resume?.slices === undefined ? new PassWatch(limit, resume?.pass, undefined, { shared: seen }) : new PassWatch(limit, resume.pass);
   const extraCopies = new Map<string, number>(resume?.slices?.extraCopies);
   if (control !== undefined) {
     control.requestsLeft = () => {
@@ -103,7 +104,8 @@ export async function* readWindow(
       readerPosition({ requests, method, signs, apiTotalResults, served, seen, plain, pass: pass.snapshot(), slices: sliceState });
   }
 
-  const toPage = (envelope: RawDataEnvelope, coversWindow: boolean): ContactPage => {
+  /** `keys`: the records' keys, when the caller has them already. */
+  const toPage = (envelope: RawDataEnvelope, coversWindow: boolean, keys: readonly string[] = envelope.results.map(recordKey)): ContactPage => {
     requests += 1;
     served = Math.max(served, envelope.results.length);
     if (coversWindow) apiTotalResults = Math.max(apiTotalResults ?? 0, envelope.totalResults);
@@ -111,8 +113,8 @@ export async function* readWindow(
     const unexpected: string[] = [];
     const edge: ApiContact[] = [];
     let repeated = 0;
-    for (const contact of envelope.results) {
-      const key = recordKey(contact);
+    for (const [i, contact] of envelope.results.entries()) {
+      const key = keys[i] as string;
       if (seen.has(key)) {
         repeated += 1;
         continue;
@@ -140,8 +142,9 @@ export async function* readWindow(
   const stop = control?.shouldStop;
   if (resume?.slices === undefined) {
     for await (const envelope of plainPass(fetchPage, whole, options, signal, plain, stop)) {
-      pass.add(envelope);
-      yield toPage(envelope, true);
+      const keys = envelope.results.map(recordKey);
+      pass.add(envelope, keys);
+      yield toPage(envelope, true, keys);
     }
     if (!plain.done) {
       // Stopped for the deadline at a page boundary: the position says where the next invocation goes on.
@@ -157,9 +160,9 @@ export async function* readWindow(
   const expected = Math.max(pass.maxTotal, pass.distinct);
   const initial = Math.max(2, Math.ceil(expected / perSlice));
   /** Extra copies of a contact inside one answer: the API counts them in `totalResults`, so they explain a shortfall. */
-  const noteCopies = (envelope: RawDataEnvelope): void => {
+  const noteCopies = (keys: readonly string[]): void => {
     const counts = new Map<string, number>();
-    for (const contact of envelope.results) counts.set(recordKey(contact), (counts.get(recordKey(contact)) ?? 0) + 1);
+    for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
     for (const [key, n] of counts) if (n > 1) extraCopies.set(key, Math.max(extraCopies.get(key) ?? 0, n - 1));
   };
   // A slice answered empty or short by a transient fault looks complete on its own; the whole hour's count
@@ -199,13 +202,14 @@ export async function* readWindow(
       const envelope = await answer;
       // The answer frees its place: while the consumer works on it, `lookahead + 1` further slices are on their way.
       if (lookahead > 0 && stop?.() !== true) ahead.fill(queue, Math.min(lookahead + 1, budget - requests - 1));
-      noteCopies(envelope);
+      const keys = envelope.results.map(recordKey);
+      noteCopies(keys);
       const seconds = (slice.to.getTime() - slice.from.getTime()) / SECOND_MS;
       const fits = fitsOnePage(envelope);
       if (!fits && seconds >= 2) queue.unshift(...splitRange(slice, Math.max(2, Math.ceil(envelope.totalResults / perSlice))));
       // The position is taken before the page is handed out: once the consumer has it, this slice is done.
       mark();
-      yield toPage(envelope, false);
+      yield toPage(envelope, false, keys);
       // A one-second slice is paged to the end whatever the deadline: it is a few requests at most.
       if (!fits && seconds < 2) yield* pageOneSecond(slice);
     }
@@ -228,9 +232,10 @@ export async function* readWindow(
       const watch = new PassWatch(limit);
       // One request at a time here: the slices requested ahead already fill the in-flight bound.
       for await (const envelope of plainPass(fetchPage, slice, { ...options, lookahead: 0 }, signal)) {
-        watch.add(envelope);
-        noteCopies(envelope);
-        yield toPage(envelope, false);
+        const keys = envelope.results.map(recordKey);
+        watch.add(envelope, keys);
+        noteCopies(keys);
+        yield toPage(envelope, false, keys);
       }
       for (const key of watch.keys) union.add(key);
       if (watch.signs().length === 0) return;

@@ -61,7 +61,9 @@ export interface BoundarySnapshot {
 export class BoundaryTracker {
   readonly #firstSecondPrefix: string;
   readonly #nextFirstSecondPrefix: string;
+  /** Ids of the previous hour's boundary contacts this fetch returned: only those are ever asked about. */
   readonly #fetched = new Set<string>();
+  readonly #fromPreviousIds: ReadonlySet<string>;
   readonly #firstSecond = new Set<string>();
   readonly #nextHour: ManifestEdge['nextHour'] = [];
   readonly #keptHereIds = new Set<string>();
@@ -76,12 +78,14 @@ export class BoundaryTracker {
     // Rows carry `conversation_start_time` as "YYYY-MM-DD HH:MM:SS.mmm"; its first 19 characters name the second.
     this.#firstSecondPrefix = (formatTimestamp(hour) ?? '').slice(0, 19);
     this.#nextFirstSecondPrefix = (formatTimestamp(new Date(hour.getTime() + HOUR_MS)) ?? '').slice(0, 19);
+    // Remembering every id fetched would grow with the hour; the previous hour hands over a few contacts at most.
+    this.#fromPreviousIds = new Set(neighbours.fromPrevious.map((c) => conversationIdOf(c.value)).filter((id) => id !== undefined));
   }
 
   /** Notes a row written for this hour (its conversation id and start time columns). */
   noteRow(row: Readonly<Record<string, unknown>>): void {
     const id = this.#note(row);
-    if (id !== undefined) this.#fetched.add(id);
+    if (id !== undefined && this.#fromPreviousIds.has(id)) this.#fetched.add(id);
   }
 
   /**
