@@ -179,6 +179,8 @@ function freshIngestionValue(name: string, ctx: IngestContext): unknown {
 }
 
 const EMPTY_VIEW = new KeyView({}, undefined);
+/** The drift of a contact that has none, shared: most contacts. */
+const NO_DRIFT: ContactDrift = Object.freeze({ unknownKeys: Object.freeze([]), typeMisfits: Object.freeze([]) });
 
 function run(schema: CompiledSchema, contact: ApiContact, ingestion: (column: CompiledColumn, pass: Pass) => unknown): NormalizeResult {
   const pass = new Pass();
@@ -199,7 +201,7 @@ function run(schema: CompiledSchema, contact: ApiContact, ingestion: (column: Co
     row,
     conversationId: typeof id === 'string' && id !== '' ? id : undefined,
     problems: pass.problems,
-    drift: { unknownKeys: [...pass.unknownKeys], typeMisfits: [...pass.misfits] },
+    drift: pass.unknownKeys.size === 0 && pass.misfits.size === 0 ? NO_DRIFT : { unknownKeys: [...pass.unknownKeys], typeMisfits: [...pass.misfits] },
   };
 }
 
