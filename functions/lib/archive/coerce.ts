@@ -168,7 +168,10 @@ function coerceValue(plan: ValuePlan, value: unknown, pass: Pass): unknown {
 function coerceStruct(plan: StructPlan, value: PlainObject, pass: Pass): PlainObject {
   const view = plan.scope.view(value, plan.prefix, pass.unknownKeys);
   const out: PlainObject = {};
-  for (const field of plan.fields) {
+  // Indexed loops here and in the other per-value paths: for-of left an iterator result per field on the heap.
+  const fields = plan.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as FieldPlan;
     out[field.name] = coerce(field.plan, field.compute ? field.compute(view) : view.first(field.keys), pass);
   }
   return out;

@@ -144,7 +144,8 @@ function compile(aliases: ColumnAliases): CompiledSchema {
 }
 
 function readSource(sources: readonly Source[], view: KeyView, pass: Pass): unknown {
-  for (const source of sources) {
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i] as Source;
     let value = view.get(source.key);
     if ('nested' in source) {
       value = isPlainObject(value) ? source.nested.scope.view(value, source.nested.prefix, pass.unknownKeys).get(source.inner) : undefined;
@@ -190,7 +191,9 @@ function run(schema: CompiledSchema, contact: ApiContact, ingestion: (column: Co
   else pass.problemAt('', 'contact', 'not an object');
 
   const row: Record<string, unknown> = {};
-  for (const column of schema.columns) {
+  const columns = schema.columns;
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i] as CompiledColumn;
     const { name, origin } = column.spec;
     if (origin === 'contact') row[name] = contact.text;
     else if (origin === 'ingestion') row[name] = ingestion(column, pass);

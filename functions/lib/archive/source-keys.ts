@@ -82,7 +82,9 @@ export class KeyView {
 
   /** The value of the key, or undefined when the object does not have it (null stays null). */
   get(key: CompiledKey): unknown {
-    for (const spelling of key.spellings) {
+    const spellings = key.spellings;
+    for (let i = 0; i < spellings.length; i++) {
+      const spelling = spellings[i] as string;
       const value = this.object[spelling];
       // The own-property check only runs for a hit, so inherited names (`constructor`) never read as keys.
       if (value !== undefined && Object.hasOwn(this.object, spelling)) return value;
@@ -92,8 +94,8 @@ export class KeyView {
 
   /** The value of the first key (in preference order) the object has, or undefined. */
   first(keys: readonly CompiledKey[]): unknown {
-    for (const key of keys) {
-      const value = this.get(key);
+    for (let i = 0; i < keys.length; i++) {
+      const value = this.get(keys[i] as CompiledKey);
       if (value !== undefined) return value;
     }
     return undefined;
