@@ -86,8 +86,9 @@ export class KeyView {
     for (let i = 0; i < spellings.length; i++) {
       const spelling = spellings[i] as string;
       const value = this.object[spelling];
-      // The own-property check only runs for a hit, so inherited names (`constructor`) never read as keys.
-      if (value !== undefined && Object.hasOwn(this.object, spelling)) return value;
+      // Inherited names (`constructor`, `__proto__`) must never read as keys: what an object inherits is a function
+      // or an object, so the own-property check only runs for those (most values read are text or numbers).
+      if (value !== undefined && ((typeof value !== 'object' && typeof value !== 'function') || Object.hasOwn(this.object, spelling))) return value;
     }
     return this.loose?.get(key.form);
   }
