@@ -17,6 +17,7 @@ import { deleteKeys, listObjects } from '../aws/s3-client';
 import { ArchiveWriteError } from '../errors';
 import { GzipObjectUpload } from './gzip-upload';
 import { checkpointPrefix, partitionPrefix, partName } from './layout';
+import { LineBatch, WRITE_BATCH_BYTES } from './line-batch';
 import { rawDigest, rowKey } from './row-identity';
 
 /** One stored object: its key and the ETag it was written with. */
@@ -32,7 +33,7 @@ export interface StoredChunk extends StoredObject {
 
 /** Writes one chunk: whole JSON lines in, one gzip member out. */
 export interface ChunkUpload {
-  write(text: string): Promise<void>;
+  write(lines: string | Uint8Array): Promise<void>;
   /** Ends the chunk; undefined when nothing was written (no object is left). */
   finish(): Promise<StoredChunk | undefined>;
   /** Gives up the chunk, leaving no object. */
@@ -52,7 +53,7 @@ export class CheckpointStore {
     const open = (): GzipObjectUpload =>
       (upload ??= new GzipObjectUpload({ s3: this.o.s3, bucket: this.o.bucket, key, condition: { IfNoneMatch: '*' }, partSize: 8 * MIB, queueSize: 2 }));
     return {
-      write: (text) => open().write(text),
+      write: (lines) => open().write(lines),
       finish: async () => {
         if (upload === undefined) return undefined;
         const object = await upload.finish();
@@ -117,10 +118,10 @@ export async function writeChunk(
   dedupe: { duplicates: number },
   signal?: AbortSignal,
 ): Promise<StoredChunk | undefined> {
+  const lines = new LineBatch(WRITE_BATCH_BYTES);
   try {
     for await (const batch of rows) {
       signal?.throwIfAborted();
-      let text = '';
       for (const row of batch) {
         const key = rowKey(row);
         if (written.has(key)) {
@@ -128,9 +129,11 @@ export async function writeChunk(
           continue;
         }
         written.set(key, rawDigest(row));
-        text += `${JSON.stringify(row)}\n`;
+        const full = lines.add(JSON.stringify(row));
+        if (full !== undefined) await upload.write(full);
       }
-      if (text !== '') await upload.write(text);
+      const rest = lines.take();
+      if (rest !== undefined) await upload.write(rest);
     }
     return await upload.finish();
   } catch (error) {

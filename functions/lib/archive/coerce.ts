@@ -168,8 +168,31 @@ function coerceValue(plan: ValuePlan, value: unknown, pass: Pass): unknown {
 function coerceStruct(plan: StructPlan, value: PlainObject, pass: Pass): PlainObject {
   const view = plan.scope.view(value, plan.prefix, pass.unknownKeys);
   const out: PlainObject = {};
-  for (const field of plan.fields) {
+  // Indexed loops here and in the other per-value paths: for-of left an iterator result per field on the heap.
+  const fields = plan.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as FieldPlan;
     out[field.name] = coerce(field.plan, field.compute ? field.compute(view) : view.first(field.keys), pass);
+  }
+  return out;
+}
+
+function coerceArray(plan: ArrayPlan, value: readonly unknown[], pass: Pass): unknown[] {
+  const out = new Array<unknown>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    pass.indices[plan.depth] = i;
+    out[i] = coerce(plan.element, value[i], pass);
+  }
+  return out;
+}
+
+function coerceMap(plan: MapPlan, value: PlainObject, pass: Pass): PlainObject {
+  const out: PlainObject = {};
+  for (const key in value) {
+    const coerced = coerce(plan.value, value[key], pass);
+    // Assigning `__proto__` would set the prototype: define it as the own key it is in the data.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: coerced, enumerable: true, writable: true, configurable: true });
+    else out[key] = coerced;
   }
   return out;
 }
@@ -184,17 +207,12 @@ export function coerce(plan: Plan, value: unknown, pass: Pass): unknown {
     case 'value':
       return coerceValue(plan, value, pass);
     case 'array':
-      if (!Array.isArray(value)) return pass.problem(plan.at, 'not an array');
-      return value.map((element: unknown, i) => {
-        pass.indices[plan.depth] = i;
-        return coerce(plan.element, element, pass);
-      });
+      return Array.isArray(value) ? coerceArray(plan, value, pass) : pass.problem(plan.at, 'not an array');
     case 'struct':
       return isPlainObject(value) ? coerceStruct(plan, value, pass) : pass.problem(plan.at, 'not an object');
     case 'map':
       if (!isPlainObject(value)) return pass.problem(plan.at, 'not an object');
-      // Map keys are data (`__proto__` included): entries keep every one as an own key. Problems name the
-      // map, not the key.
-      return Object.fromEntries(Object.keys(value).map((key) => [key, coerce(plan.value, value[key], pass)]));
+      // Map keys are data (`__proto__` included): each stays an own key. Problems name the map, not the key.
+      return coerceMap(plan, value, pass);
   }
 }

@@ -113,10 +113,13 @@ export class GzipObjectUpload {
     this.#uploaded.catch(onFailure);
   }
 
-  /** Writes text (whole lines), waiting while the upload is behind. Rejects as soon as the pipeline or upload fails. */
-  async write(text: string): Promise<void> {
+  /**
+   * Writes whole lines (text, or UTF-8 bytes the caller no longer changes), waiting while the upload is behind.
+   * Rejects as soon as the pipeline or upload fails.
+   */
+  async write(lines: string | Uint8Array): Promise<void> {
     if (this.#failed.signal.aborted) throw this.#failed.signal.reason;
-    if (this.#gzip.write(text)) return;
+    if (this.#gzip.write(lines)) return;
     try {
       await once(this.#gzip, 'drain', { signal: this.#failed.signal });
     } catch (error) {

@@ -144,7 +144,8 @@ function compile(aliases: ColumnAliases): CompiledSchema {
 }
 
 function readSource(sources: readonly Source[], view: KeyView, pass: Pass): unknown {
-  for (const source of sources) {
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i] as Source;
     let value = view.get(source.key);
     if ('nested' in source) {
       value = isPlainObject(value) ? source.nested.scope.view(value, source.nested.prefix, pass.unknownKeys).get(source.inner) : undefined;
@@ -179,6 +180,8 @@ function freshIngestionValue(name: string, ctx: IngestContext): unknown {
 }
 
 const EMPTY_VIEW = new KeyView({}, undefined);
+/** The drift of a contact that has none, shared: most contacts. */
+const NO_DRIFT: ContactDrift = Object.freeze({ unknownKeys: Object.freeze([]), typeMisfits: Object.freeze([]) });
 
 function run(schema: CompiledSchema, contact: ApiContact, ingestion: (column: CompiledColumn, pass: Pass) => unknown): NormalizeResult {
   const pass = new Pass();
@@ -188,7 +191,9 @@ function run(schema: CompiledSchema, contact: ApiContact, ingestion: (column: Co
   else pass.problemAt('', 'contact', 'not an object');
 
   const row: Record<string, unknown> = {};
-  for (const column of schema.columns) {
+  const columns = schema.columns;
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i] as CompiledColumn;
     const { name, origin } = column.spec;
     if (origin === 'contact') row[name] = contact.text;
     else if (origin === 'ingestion') row[name] = ingestion(column, pass);
@@ -199,7 +204,7 @@ function run(schema: CompiledSchema, contact: ApiContact, ingestion: (column: Co
     row,
     conversationId: typeof id === 'string' && id !== '' ? id : undefined,
     problems: pass.problems,
-    drift: { unknownKeys: [...pass.unknownKeys], typeMisfits: [...pass.misfits] },
+    drift: pass.unknownKeys.size === 0 && pass.misfits.size === 0 ? NO_DRIFT : { unknownKeys: [...pass.unknownKeys], typeMisfits: [...pass.misfits] },
   };
 }
 

@@ -56,7 +56,9 @@ export class KeyScope {
    */
   view(object: PlainObject, prefix: string, unknown: Set<string>): KeyView {
     let loose: Map<string, unknown> | undefined;
-    for (const key of Object.keys(object)) {
+    // for-in walks a parsed object's keys without allocating the array Object.keys would (JSON objects inherit no
+    // enumerable keys); every object of every contact is listed here, once.
+    for (const key in object) {
       if (this.#exact.has(key)) continue;
       const form = keyForm(key);
       if (!this.#spellings.has(form)) {
@@ -80,18 +82,21 @@ export class KeyView {
 
   /** The value of the key, or undefined when the object does not have it (null stays null). */
   get(key: CompiledKey): unknown {
-    for (const spelling of key.spellings) {
+    const spellings = key.spellings;
+    for (let i = 0; i < spellings.length; i++) {
+      const spelling = spellings[i] as string;
       const value = this.object[spelling];
-      // The own-property check only runs for a hit, so inherited names (`constructor`) never read as keys.
-      if (value !== undefined && Object.hasOwn(this.object, spelling)) return value;
+      // Inherited names (`constructor`, `__proto__`) must never read as keys: what an object inherits is a function
+      // or an object, so the own-property check only runs for those (most values read are text or numbers).
+      if (value !== undefined && ((typeof value !== 'object' && typeof value !== 'function') || Object.hasOwn(this.object, spelling))) return value;
     }
     return this.loose?.get(key.form);
   }
 
   /** The value of the first key (in preference order) the object has, or undefined. */
   first(keys: readonly CompiledKey[]): unknown {
-    for (const key of keys) {
-      const value = this.get(key);
+    for (let i = 0; i < keys.length; i++) {
+      const value = this.get(keys[i] as CompiledKey);
       if (value !== undefined) return value;
     }
     return undefined;
