@@ -122,7 +122,7 @@ export function renderPerformancePage(results: BenchResults): string {
     '## How the figures are made',
     '',
     "- Every scenario runs the bundle `infra/sync-bundle.ts` describes (the infra tests prove the stack builds the same bytes), in a fresh `node` process with the function's `NODE_OPTIONS`; the simulator, s3rver and Secrets Manager run in the parent.",
-    `- The function gets the V8 heap Node gives it in Lambda at the stack's memory setting, not the one this machine's RAM would: ${heapOf(results)} (\`scripts/bench/lambda-heap.ts\`; measured under a cgroup memory limit). The bare minimum and the peer, which hold every page or the whole hour at once, run with V8's defaults.`,
+    `- The function gets the V8 heap Node gives it in Lambda at the stack's memory setting, not the one this machine's RAM would: ${heapOf(results)} (\`infra/lambda-heap.ts\`; measured under a cgroup memory limit), with the stack's own \`NODE_OPTIONS\` for that setting (\`syncNodeOptions\`). The bare minimum and the peer, which hold every page or the whole hour at once, run with V8's defaults.`,
     "- Peak memory is the child's own `VmHWM` (the kernel's high-water mark of its resident set); CPU is `process.cpuUsage()` of the child around the handler call, all threads (gzip runs on the libuv pool).",
     "- The bare minimum (`scripts/bench/baseline.ts`) parses the same page bodies, builds the same columns with readers compiled once from the schema, serializes and gzips per page at the writer's level: the floor of the CPU figure.",
     '- The peer (`scripts/bench/peer.ts`) uses the same client and normalizer, keeps the hour in memory and writes one object.',
