@@ -17,7 +17,11 @@ export const RESERVE_S = 3 * 60;
 export const MEMORY_SETTINGS_MB: readonly number[] = [256, 512, 1024, 1769];
 /** The vendor's default rate and a raised one (the API-bound scenario's). */
 export const RATES_RPM: readonly [number, number] = [60, 600];
-/** Peak resident set × this must fit in the setting: Lambda counts the whole process, and peaks vary run to run. */
+/**
+ * Peak resident set × this must fit in the setting (Lambda counts the whole process, and peaks vary run to run), and
+ * the CPU must manage the API's pace × this (contacts differ in size from the simulator's, and a busier CPU slows
+ * every request's turn).
+ */
 export const HEADROOM = 1.2;
 
 /** What sizing rests on, as the benchmark measured it. */
@@ -49,6 +53,8 @@ export interface SizingCell {
   readonly costPer10k: number;
   /** Whether the measured peak resident set fits with {@link HEADROOM}. */
   readonly fits: boolean;
+  /** Whether the CPU keeps up with the API's pace with {@link HEADROOM} to spare. */
+  readonly keepsUp: boolean;
 }
 
 /** Every setting of {@link MEMORY_SETTINGS_MB} at `rpm`. */
@@ -70,21 +76,22 @@ export function sizingAt(inputs: SizingInputs, rpm: number): SizingCell[] {
       secondsPer10k,
       costPer10k: secondsPer10k * (memoryMb / 1024) * PRICE_PER_GB_S,
       fits: inputs.peakRssMb * HEADROOM <= memoryMb,
+      keepsUp: byRate * HEADROOM <= byCpu,
     };
   });
 }
 
 /**
- * The setting for an account limited to `rpm`: the smallest the measured peak fits at which the API, not the CPU,
- * limits an invocation (the account's requests are the scarce resource, shared with every other stream and tool, so
- * the function should keep up with them); when the CPU limits every setting, the largest, because memory then buys
+ * The setting for an account limited to `rpm`: the smallest the measured peak fits at which the CPU keeps up with
+ * the API with {@link HEADROOM} to spare (the account's requests are the scarce resource, shared with every other
+ * stream and tool, so the function should keep up with them); when none does, the largest, because memory then buys
  * CPU at about the same cost per contact.
  */
 export function recommendedMemory(inputs: SizingInputs, rpm: number): SizingCell {
   const all = sizingAt(inputs, rpm);
   const fitting = all.filter((c) => c.fits);
   const pool = fitting.length > 0 ? fitting : all.slice(-1);
-  const keepsUp = pool.find((c) => c.bound === 'requests');
+  const keepsUp = pool.find((c) => c.keepsUp);
   return keepsUp ?? (pool[pool.length - 1] as SizingCell);
 }
 

@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
+import { lambdaHeap } from './lambda-heap';
 
 /** The function's source entry. */
 export const SYNC_ENTRY = fileURLToPath(new URL('../functions/sync/handler.ts', import.meta.url));
@@ -18,7 +19,7 @@ export const SYNC_BUNDLE = Object.freeze({
   minify: true,
   /**
    * An external `index.mjs.map` next to the bundle, without the sources. Read only when an invocation fails, to
-   * map the stack it logs (functions/lib/stack-map.ts): see {@link SYNC_BUNDLE_NODE_OPTIONS}.
+   * map the stack it logs (functions/lib/stack-map.ts): see {@link syncNodeOptions}.
    */
   sourceMap: true,
   sourcesContent: false,
@@ -31,14 +32,26 @@ export const SYNC_BUNDLE = Object.freeze({
 });
 
 /**
- * `NODE_OPTIONS` of the function: none (empty = the variable is not set). `--enable-source-maps` made Node scan
- * the whole bundle and load its map as the module loaded, on every cold start (the function starts cold on nearly
- * every hourly invocation), whatever the size of the map: measured, 10 to 20 ms of import CPU (a tenth to a fifth).
- * The error leaving the handler, the one stack the function logs, is mapped to source lines instead, from the same
- * map, when it happens (functions/lib/stack-map.ts). The benchmark measures the import both ways (`importMs`,
- * `importMsSourceMaps`); docs/tuning.md has the figures.
+ * The smallest young generation the function runs with: V8 gives a function of 512 MB or less 1 MB semi-spaces, in
+ * which every page of contacts outlives the young generation. Measured (docs/tuning.md, "CPU hot path"): 4 MB removes
+ * three quarters of the minor collections and 8-24% of the CPU for about 10 MB of resident memory; more costs memory
+ * and saves little.
  */
-export const SYNC_BUNDLE_NODE_OPTIONS: string = '';
+export const MIN_SEMI_SPACE_MB = 4;
+
+/**
+ * `NODE_OPTIONS` of the function at `memoryMb` ('' = the variable is not set): `--max-semi-space-size` where V8's own
+ * choice is below {@link MIN_SEMI_SPACE_MB}, nothing where it is not (the flag would cap a larger one).
+ *
+ * No `--enable-source-maps`: it made Node scan the whole bundle and load its map as the module loaded, on every cold
+ * start (the function starts cold on nearly every hourly invocation), whatever the size of the map: measured, 10 to
+ * 20 ms of import CPU (a tenth to a fifth). The error leaving the handler, the one stack the function logs, is mapped
+ * to source lines instead, from the same map, when it happens (functions/lib/stack-map.ts). The benchmark measures the
+ * import both ways (`importMs`, `importMsSourceMaps`); docs/tuning.md has the figures.
+ */
+export function syncNodeOptions(memoryMb: number): string {
+  return lambdaHeap(memoryMb).semiSpaceMb < MIN_SEMI_SPACE_MB ? `--max-semi-space-size=${MIN_SEMI_SPACE_MB}` : '';
+}
 
 /** The Node option the deployed function does without, measured against it by the benchmark. */
 export const SOURCE_MAPS_NODE_OPTIONS = '--enable-source-maps';

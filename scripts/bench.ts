@@ -15,7 +15,7 @@
  * The function is built exactly as the stack builds it (`infra/sync-bundle.ts`) and runs from that bundle under
  * plain `node`, with the function's NODE_OPTIONS, in a child process of its own (`scripts/bench-worker.ts`), so
  * its CPU and its peak memory (the kernel's VmHWM of that process) are the function's alone. It gets the V8 heap
- * Node gives it in Lambda at the stack's memory setting (`bench/lambda-heap.ts`), not the one this machine's RAM
+ * Node gives it in Lambda at the stack's memory setting (`infra/lambda-heap.ts`), not the one this machine's RAM
  * would give it. Each scenario
  * generates its contacts before the timing starts, and afterwards reads every data object the function wrote and
  * compares it with the simulator's truth (`scripts/bench/verify.ts`): a wrong archive fails the bench, so a broken
@@ -26,7 +26,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { startLocalStack } from '../tools/local-stack';
 import { buildBench } from './bench/build';
 import { BenchContext, ContactPlan, CREDENTIALS, DEFAULT_MEMORY_MB, PAGE_SIZE, UNLIMITED_RPM } from './bench/context';
-import { lambdaHeapFlags } from './bench/lambda-heap';
+import { lambdaHeapFlags } from '../infra/lambda-heap';
 import { describeTarget, RESULTS_VERSION, type BenchResults, type ScenarioResult } from './bench/results';
 import { apiBound, memory, vendorDefault } from './bench/scenarios-api';
 import { coldStart, cpuBound, GZIP_LEVEL } from './bench/scenarios-cpu';

@@ -14,7 +14,7 @@ import type { aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { METRICS } from '../../functions/lib/metric-names';
 import { bindArchiveBucket, bindSecret, bindSettings, type ArchiveBucketBinding } from '../bindings';
-import { SYNC_BUNDLE, SYNC_BUNDLE_NODE_OPTIONS, SYNC_ENTRY } from '../sync-bundle';
+import { SYNC_BUNDLE, SYNC_ENTRY, syncNodeOptions } from '../sync-bundle';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -104,7 +104,7 @@ export class SyncFunction extends Construct {
       role,
       logGroup: this.logGroup,
       environment: {
-        ...(SYNC_BUNDLE_NODE_OPTIONS === '' ? {} : { NODE_OPTIONS: SYNC_BUNDLE_NODE_OPTIONS }),
+        ...(syncNodeOptions(props.memoryMb) === '' ? {} : { NODE_OPTIONS: syncNodeOptions(props.memoryMb) }),
         POWERTOOLS_SERVICE_NAME: METRICS.service,
         POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',

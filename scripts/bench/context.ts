@@ -6,13 +6,13 @@ import { loadConfig } from '../../functions/lib/config';
 import { partitionPrefix } from '../../functions/lib/archive/layout';
 import { formatHour, HOUR_MS } from '../../functions/lib/sync/windows';
 import { syncMemoryMb } from '../../infra/sizing';
-import { SYNC_BUNDLE_NODE_OPTIONS } from '../../infra/sync-bundle';
+import { syncNodeOptions } from '../../infra/sync-bundle';
 import type { SimulatorCredentials } from '../../tools/kore-simulator';
 import type { LocalStack } from '../../tools/local-stack';
 import type { WorkerReport, WorkerRequest } from '../bench-worker';
 import type { BenchBuild } from './build';
 import { runChild, type ChildMessage } from './child';
-import { functionNodeOptions } from './lambda-heap';
+import { functionNodeOptions } from '../../infra/lambda-heap';
 import { truthOf, verifyPartition, type Truth, type Verification } from './verify';
 
 export const PREFIX = 'kore-qa';
@@ -25,7 +25,7 @@ export const UNLIMITED_RPM = 6000;
 export const DEFAULT_RPM = 60;
 /**
  * The memory setting the function is measured at unless a scenario says otherwise: the stack's at the vendor's
- * default rate. The function runs with the V8 heap Node gives it there (`lambda-heap.ts`).
+ * default rate. The function runs with the V8 heap Node gives it there (`infra/lambda-heap.ts`).
  */
 export const DEFAULT_MEMORY_MB = syncMemoryMb(DEFAULT_RPM);
 /** Lambda's maximum, as the function is deployed. */
@@ -84,7 +84,7 @@ export class BenchContext {
         KORE_PAGE_SIZE: String(PAGE_SIZE),
         KORE_RATE_LIMIT_RPM: String(rpm),
         POWERTOOLS_LOG_LEVEL: 'SILENT',
-        NODE_OPTIONS: functionNodeOptions(memoryMb, SYNC_BUNDLE_NODE_OPTIONS),
+        NODE_OPTIONS: functionNodeOptions(memoryMb, syncNodeOptions(memoryMb)),
         ...extra,
       }),
     };

@@ -85,7 +85,7 @@ function memoryChoice(results: BenchResults): string[] {
   if (low === undefined || high === undefined) return [];
   return [
     `The stack chooses the memory for the configured \`rateLimitRpm\` by this table (\`infra/sizing.ts\`): the smallest the ` +
-      `peak fits at which the API, not the CPU, limits an invocation, or the largest when the CPU limits all; ${fmt(low.memoryMb)} MB at ${low.rpm} ` +
+      `peak fits at which the CPU keeps up with the API with ${fmt((HEADROOM - 1) * 100)}% to spare, or the largest when none does; ${fmt(low.memoryMb)} MB at ${low.rpm} ` +
       `requests a minute, ${fmt(high.memoryMb)} MB at ${high.rpm}. At ${low.rpm} a minute the ${low.bound === 'requests' ? 'API limits' : 'CPU limits'} an invocation ` +
       `(${fmt(low.contacts)} contacts, $${low.costPer10k.toFixed(5)} per 10,000); at ${high.rpm} the ${high.bound === 'requests' ? 'API' : 'CPU'} does, ` +
       `and memory buys CPU at about the same cost per contact (${fmt(high.contacts)} contacts an invocation, $${high.costPer10k.toFixed(5)} per 10,000).`,
@@ -122,7 +122,7 @@ export function renderPerformancePage(results: BenchResults): string {
     '## How the figures are made',
     '',
     "- Every scenario runs the bundle `infra/sync-bundle.ts` describes (the infra tests prove the stack builds the same bytes), in a fresh `node` process with the function's `NODE_OPTIONS`; the simulator, s3rver and Secrets Manager run in the parent.",
-    `- The function gets the V8 heap Node gives it in Lambda at the stack's memory setting, not the one this machine's RAM would: ${heapOf(results)} (\`scripts/bench/lambda-heap.ts\`; measured under a cgroup memory limit). The bare minimum and the peer, which hold every page or the whole hour at once, run with V8's defaults.`,
+    `- The function gets the V8 heap Node gives it in Lambda at the stack's memory setting, not the one this machine's RAM would: ${heapOf(results)} (\`infra/lambda-heap.ts\`; measured under a cgroup memory limit), with the stack's own \`NODE_OPTIONS\` for that setting (\`syncNodeOptions\`). The bare minimum and the peer, which hold every page or the whole hour at once, run with V8's defaults.`,
     "- Peak memory is the child's own `VmHWM` (the kernel's high-water mark of its resident set); CPU is `process.cpuUsage()` of the child around the handler call, all threads (gzip runs on the libuv pool).",
     "- The bare minimum (`scripts/bench/baseline.ts`) parses the same page bodies, builds the same columns with readers compiled once from the schema, serializes and gzips per page at the writer's level: the floor of the CPU figure.",
     '- The peer (`scripts/bench/peer.ts`) uses the same client and normalizer, keeps the hour in memory and writes one object.',
@@ -157,6 +157,6 @@ export function renderReadmeSection(results: BenchResults): string {
     '',
     `Sizing: one invocation archives about ${fmt(low.contacts)} contacts at ${low.rpm} requests a minute (${fmt(low.memoryMb)} MB, ` +
       `$${low.costPer10k.toFixed(5)} per 10,000 contacts) and ${fmt(high.contacts)} at ${high.rpm} (${fmt(high.memoryMb)} MB, $${high.costPer10k.toFixed(5)}). ` +
-      'The stack sets the memory from the configured `rateLimitRpm`: the smallest setting the measured peak fits that keeps up with the API budget, or the largest when none does.',
+      `The stack sets the memory from the configured \`rateLimitRpm\`: the smallest setting the measured peak fits that keeps up with the API budget, both with ${fmt((HEADROOM - 1) * 100)}% to spare, or the largest when none does.`,
   ].join('\n');
 }

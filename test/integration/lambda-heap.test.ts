@@ -1,11 +1,11 @@
 /**
- * The bench runs the function with the V8 heap Node would give it in Lambda (scripts/bench/lambda-heap.ts). These
+ * The bench runs the function with the V8 heap Node would give it in Lambda (infra/lambda-heap.ts). These
  * start real `node` processes with the flags and compare V8's heap limit with what Node chose under a cgroup memory
  * limit at each setting, so a wrong rule (or a Node whose sizing changed) shows here, not in misleading bench figures.
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { functionNodeOptions, HEAP_OBSERVED, lambdaHeap, lambdaHeapFlags } from '../../scripts/bench/lambda-heap';
+import { functionNodeOptions, HEAP_OBSERVED, lambdaHeap, lambdaHeapFlags } from '../../infra/lambda-heap';
 
 /** V8's heap limit in MB of a fresh `node` started with `nodeOptions` in NODE_OPTIONS. */
 function heapLimitMb(nodeOptions: string): number {

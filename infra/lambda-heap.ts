@@ -1,6 +1,7 @@
 /**
- * The V8 heap the function gets in Lambda at a memory setting, as Node flags, so the bench measures the function
- * with the heap it really has rather than the one this machine's RAM would give it.
+ * The V8 heap the function gets in Lambda at a memory setting: the stack adds to it where that pays
+ * ({@link syncNodeOptions} in sync-bundle.ts), and the bench gives it to the function as Node flags, so it measures the
+ * function with the heap it really has rather than the one the bench machine's RAM would give it.
  *
  * Node sizes V8's heap from the memory it sees: the smaller of the machine's RAM and its cgroup's limit
  * (`uv_get_constrained_memory`, then `ResourceConstraints::ConfigureDefaults`). A Lambda function sees its memory
@@ -37,7 +38,7 @@ export function lambdaHeap(memoryMb: number): { readonly oldSpaceMb: number; rea
   return { oldSpaceMb, semiSpaceMb };
 }
 
-/** Node flags that give this machine's V8 the heap of a function with `memoryMb`. */
+/** Node flags that give any machine's V8 the heap of a function with `memoryMb`. */
 export function lambdaHeapFlags(memoryMb: number): string {
   const { oldSpaceMb, semiSpaceMb } = lambdaHeap(memoryMb);
   return `--max-old-space-size=${oldSpaceMb} --max-semi-space-size=${semiSpaceMb}`;
