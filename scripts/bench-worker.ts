@@ -66,7 +66,8 @@ async function main(): Promise<WorkerReport> {
     peakHeap = Math.max(peakHeap, m.heapUsed);
     peakExternal = Math.max(peakExternal, m.external);
   };
-  const timer = setInterval(sample, 50);
+  // process.memoryUsage() walks the heap's spaces: sampled every 200 ms it costs the function well under 1% of its CPU.
+  const timer = setInterval(sample, 200);
 
   const invocations: Invocation[] = [];
   try {
