@@ -39,6 +39,11 @@ export const SYNC_BUNDLE = Object.freeze({
  */
 export const MIN_SEMI_SPACE_MB = 4;
 
+/** The semi-space the function runs with at `memoryMb`: V8's own choice, raised by {@link syncNodeOptions}. */
+export function syncSemiSpaceMb(memoryMb: number): number {
+  return Math.max(lambdaHeap(memoryMb).semiSpaceMb, MIN_SEMI_SPACE_MB);
+}
+
 /**
  * `NODE_OPTIONS` of the function at `memoryMb` ('' = the variable is not set): `--max-semi-space-size` where V8's own
  * choice is below {@link MIN_SEMI_SPACE_MB}, nothing where it is not (the flag would cap a larger one).

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lambdaHeap } from '../../infra/lambda-heap';
-import { MIN_SEMI_SPACE_MB, syncNodeOptions } from '../../infra/sync-bundle';
+import { MIN_SEMI_SPACE_MB, syncNodeOptions, syncSemiSpaceMb } from '../../infra/sync-bundle';
 
 describe('syncNodeOptions', () => {
   it('raises the semi-space to the measured size where V8 would give less', () => {
@@ -20,5 +20,10 @@ describe('syncNodeOptions', () => {
 
   it('never turns on source maps at start (they cost every cold start; stacks are mapped on failure)', () => {
     for (const memoryMb of [128, 512, 1769]) expect(syncNodeOptions(memoryMb)).not.toMatch(/source-maps/);
+  });
+
+  it('names the semi-space the function runs with (the bench gives the bare minimum the same)', () => {
+    expect(syncSemiSpaceMb(512)).toBe(MIN_SEMI_SPACE_MB);
+    expect(syncSemiSpaceMb(1769)).toBe(lambdaHeap(1769).semiSpaceMb);
   });
 });
