@@ -4,7 +4,7 @@
  * figures (docs/performance.json) render, i.e. that nobody typed a number by hand.
  */
 import { describeTarget, type BenchResults, type Figure, type ScenarioResult } from './results';
-import { FULL_VCPU_MB, HEADROOM, MEMORY_SETTINGS_MB, PRICE_PER_GB_S, RATES_RPM, recommendedMemory, RESERVE_S, sizingAt, TIMEOUT_S } from '../../infra/sizing';
+import { CPU_HEADROOM, FULL_VCPU_MB, HEADROOM, MEMORY_SETTINGS_MB, PRICE_PER_GB_S, RATES_RPM, recommendedMemory, RESERVE_S, sizingAt, TIMEOUT_S } from '../../infra/sizing';
 import { sizingInputs } from './sizing';
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
@@ -85,7 +85,7 @@ function memoryChoice(results: BenchResults): string[] {
   if (low === undefined || high === undefined) return [];
   return [
     `The stack chooses the memory for the configured \`rateLimitRpm\` by this table (\`infra/sizing.ts\`): the smallest the ` +
-      `peak fits at which the CPU keeps up with the API with ${fmt((HEADROOM - 1) * 100)}% to spare, or the largest when none does; ${fmt(low.memoryMb)} MB at ${low.rpm} ` +
+      `peak fits (${fmt((HEADROOM - 1) * 100)}% headroom) at which the CPU keeps up with the API with ${fmt((CPU_HEADROOM - 1) * 100)}% to spare, or the largest when none does; ${fmt(low.memoryMb)} MB at ${low.rpm} ` +
       `requests a minute, ${fmt(high.memoryMb)} MB at ${high.rpm}. At ${low.rpm} a minute the ${low.bound === 'requests' ? 'API limits' : 'CPU limits'} an invocation ` +
       `(${fmt(low.contacts)} contacts, $${low.costPer10k.toFixed(5)} per 10,000); at ${high.rpm} the ${high.bound === 'requests' ? 'API' : 'CPU'} does, ` +
       `and memory buys CPU at about the same cost per contact (${fmt(high.contacts)} contacts an invocation, $${high.costPer10k.toFixed(5)} per 10,000).`,
@@ -157,6 +157,6 @@ export function renderReadmeSection(results: BenchResults): string {
     '',
     `Sizing: one invocation archives about ${fmt(low.contacts)} contacts at ${low.rpm} requests a minute (${fmt(low.memoryMb)} MB, ` +
       `$${low.costPer10k.toFixed(5)} per 10,000 contacts) and ${fmt(high.contacts)} at ${high.rpm} (${fmt(high.memoryMb)} MB, $${high.costPer10k.toFixed(5)}). ` +
-      `The stack sets the memory from the configured \`rateLimitRpm\`: the smallest setting the measured peak fits that keeps up with the API budget, both with ${fmt((HEADROOM - 1) * 100)}% to spare, or the largest when none does.`,
+      `The stack sets the memory from the configured \`rateLimitRpm\`: the smallest setting the measured peak fits with ${fmt((HEADROOM - 1) * 100)}% to spare at which the CPU keeps up with the API budget with ${fmt((CPU_HEADROOM - 1) * 100)}% to spare, or the largest when none does.`,
   ].join('\n');
 }
