@@ -73,6 +73,7 @@ export class SyncFunction extends Construct {
     });
 
     // An explicit role instead of AWSLambdaBasicExecutionRole, which may write to every log group.
+    const nodeOptions = syncNodeOptions(props.memoryMb);
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'kore-qa-archive sync function: own log group, archive prefix, connection secret, DLQ',
@@ -104,7 +105,7 @@ export class SyncFunction extends Construct {
       role,
       logGroup: this.logGroup,
       environment: {
-        ...(syncNodeOptions(props.memoryMb) === '' ? {} : { NODE_OPTIONS: syncNodeOptions(props.memoryMb) }),
+        ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }),
         POWERTOOLS_SERVICE_NAME: METRICS.service,
         POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',

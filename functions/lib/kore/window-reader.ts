@@ -113,7 +113,9 @@ export async function* readWindow(
     const unexpected: string[] = [];
     const edge: ApiContact[] = [];
     let repeated = 0;
-    for (const [i, contact] of envelope.results.entries()) {
+    // Indexed: an entries() iterator would leave a [index, contact] pair per contact on the heap.
+    for (let i = 0; i < envelope.results.length; i += 1) {
+      const contact = envelope.results[i] as ApiContact;
       const key = keys[i] as string;
       if (seen.has(key)) {
         repeated += 1;
