@@ -11,7 +11,7 @@
  * Measured here with Node 20 under a cgroup v1 memory limit (`v8.getHeapStatistics().heap_size_limit` against
  * `memory.limit_in_bytes`): the old generation is half the memory, at least 256 MB; the young generation is three
  * semi-spaces of 1 MB up to 512 MB, 4 MB up to 1,024 MB, 8 MB up to 2,048 MB and 16 MB above. {@link HEAP_OBSERVED}
- * keeps the observations; a unit test holds the flags to them. Newer V8 versions (the function's nodejs24.x) may
+ * keeps the observations; test/integration/lambda-heap.test.ts holds the flags to them. Newer V8 versions (the function's nodejs24.x) may
  * size differently; compare Lambda's `Max Memory Used` with the bench's peak before lowering a setting.
  */
 

@@ -11,7 +11,11 @@ export const PRICE_PER_GB_S = 0.0000133334;
 export const FULL_VCPU_MB = 1769;
 /** Lambda's maximum, which the function uses. */
 export const TIMEOUT_S = 15 * 60;
-/** The function starts no new hour with less than this left, so this much of each invocation is not used for fetching. */
+/**
+ * What the sizing model leaves of each invocation for other work than fetching: the start (secret, ledger, the
+ * neighbours' manifests), the final writes and the margins the function stops at (STOP_MARGIN_MS, WINDOW_MARGIN_MS).
+ * An assumption of the model, generous on purpose; the function itself works by those margins, not by this.
+ */
 export const RESERVE_S = 3 * 60;
 /** The settings compared. */
 export const MEMORY_SETTINGS_MB: readonly number[] = [256, 512, 1024, 1769];

@@ -55,7 +55,8 @@ export function syncSemiSpaceMb(memoryMb: number): number {
  * import both ways (`importMs`, `importMsSourceMaps`); docs/tuning.md has the figures.
  */
 export function syncNodeOptions(memoryMb: number): string {
-  return lambdaHeap(memoryMb).semiSpaceMb < MIN_SEMI_SPACE_MB ? `--max-semi-space-size=${MIN_SEMI_SPACE_MB}` : '';
+  const semiSpaceMb = syncSemiSpaceMb(memoryMb);
+  return semiSpaceMb > lambdaHeap(memoryMb).semiSpaceMb ? `--max-semi-space-size=${semiSpaceMb}` : '';
 }
 
 /** The Node option the deployed function does without, measured against it by the benchmark. */

@@ -29,7 +29,8 @@ import { BenchContext, ContactPlan, CREDENTIALS, DEFAULT_MEMORY_MB, PAGE_SIZE, U
 import { lambdaHeapFlags } from '../infra/lambda-heap';
 import { describeTarget, RESULTS_VERSION, type BenchResults, type ScenarioResult } from './bench/results';
 import { apiBound, memory, vendorDefault } from './bench/scenarios-api';
-import { coldStart, cpuBound, GZIP_LEVEL } from './bench/scenarios-cpu';
+import { GZIP_LEVEL } from '../functions/lib/archive/gzip-upload';
+import { coldStart, cpuBound } from './bench/scenarios-cpu';
 
 /** A bad command line: reported without a stack trace. */
 class UsageError extends Error {}

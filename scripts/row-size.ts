@@ -8,14 +8,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { GZIP_LEVEL as LEVEL } from '../functions/lib/archive/gzip-upload';
 import { createNormalizer, type IngestContext } from '../functions/lib/archive/normalize';
 import { resultsTexts } from '../functions/lib/kore/results-text';
+import { HOUR_MS } from '../functions/lib/sync/windows';
 import type { RawContact } from '../functions/lib/types';
 import { ContactStore } from '../tools/kore-simulator/store';
 
-const HOUR_MS = 3_600_000;
-/** The writer's gzip level (zlib's default). */
-const LEVEL = 6;
 
 type Row = Readonly<Record<string, unknown>>;
 

@@ -14,6 +14,7 @@ import type { aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { METRICS } from '../../functions/lib/metric-names';
 import { bindArchiveBucket, bindSecret, bindSettings, type ArchiveBucketBinding } from '../bindings';
+import { TIMEOUT_S } from '../sizing';
 import { SYNC_BUNDLE, SYNC_ENTRY, syncNodeOptions } from '../sync-bundle';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,7 +24,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * runs out (what is left stays due for the next run). The memory follows the API rate (infra/sizing.ts).
  */
 export const SYNC_FUNCTION_SIZING = Object.freeze({
-  timeout: Duration.minutes(15),
+  timeout: Duration.seconds(TIMEOUT_S),
 });
 
 /** How long an undelivered scheduled event stays worth retrying, and how often a failed run is retried. */

@@ -5,7 +5,7 @@
 import { loadConfig } from '../../functions/lib/config';
 import { partitionPrefix } from '../../functions/lib/archive/layout';
 import { formatHour, HOUR_MS } from '../../functions/lib/sync/windows';
-import { syncMemoryMb } from '../../infra/sizing';
+import { RATES_RPM, syncMemoryMb, TIMEOUT_S } from '../../infra/sizing';
 import { syncNodeOptions } from '../../infra/sync-bundle';
 import type { SimulatorCredentials } from '../../tools/kore-simulator';
 import type { LocalStack } from '../../tools/local-stack';
@@ -21,15 +21,13 @@ export const PEER_PREFIX = 'peer';
 export const PAGE_SIZE = 100;
 /** The highest rate the configuration accepts: "no limit" on the client side. */
 export const UNLIMITED_RPM = 6000;
-/** The vendor's default rate, the stack's default (`rateLimitRpm`). */
-export const DEFAULT_RPM = 60;
 /**
  * The memory setting the function is measured at unless a scenario says otherwise: the stack's at the vendor's
  * default rate. The function runs with the V8 heap Node gives it there (`infra/lambda-heap.ts`).
  */
-export const DEFAULT_MEMORY_MB = syncMemoryMb(DEFAULT_RPM);
+export const DEFAULT_MEMORY_MB = syncMemoryMb(RATES_RPM[0]);
 /** Lambda's maximum, as the function is deployed. */
-export const BUDGET_MS = 15 * 60_000;
+export const BUDGET_MS = TIMEOUT_S * 1000;
 
 export const CREDENTIALS: SimulatorCredentials = Object.freeze({
   clientId: 'cs-bench-client',

@@ -4,7 +4,7 @@
  * figures (docs/performance.json) render, i.e. that nobody typed a number by hand.
  */
 import { describeTarget, type BenchResults, type Figure, type ScenarioResult } from './results';
-import { CPU_HEADROOM, FULL_VCPU_MB, HEADROOM, MEMORY_SETTINGS_MB, PRICE_PER_GB_S, RATES_RPM, recommendedMemory, RESERVE_S, sizingAt, TIMEOUT_S } from '../../infra/sizing';
+import { CPU_HEADROOM, FULL_VCPU_MB, HEADROOM, MEMORY_SETTINGS_MB, PRICE_PER_GB_S, RATES_RPM, recommendedMemory, RESERVE_S, sizingAt, TIMEOUT_S, type SizingCell } from '../../infra/sizing';
 import { sizingInputs } from './sizing';
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
@@ -79,10 +79,15 @@ function sizingSection(results: BenchResults): string[] {
   return lines;
 }
 
+/** The settings the stack would deploy at the vendor's default rate and at the raised one. */
+function recommendations(results: BenchResults): [SizingCell, SizingCell] {
+  const inputs = sizingInputs(results);
+  return [recommendedMemory(inputs, RATES_RPM[0]), recommendedMemory(inputs, RATES_RPM[1])];
+}
+
 /** Why the stack deploys the memory it does (infra/sizing.ts holds the settings; a test keeps them equal to these). */
 function memoryChoice(results: BenchResults): string[] {
-  const [low, high] = RATES_RPM.map((rpm) => recommendedMemory(sizingInputs(results), rpm));
-  if (low === undefined || high === undefined) return [];
+  const [low, high] = recommendations(results);
   return [
     `The stack chooses the memory for the configured \`rateLimitRpm\` by this table (\`infra/sizing.ts\`): the smallest the ` +
       `peak fits (${fmt((HEADROOM - 1) * 100)}% headroom) at which the CPU keeps up with the API with ${fmt((CPU_HEADROOM - 1) * 100)}% to spare, or the largest when none does; ${fmt(low.memoryMb)} MB at ${low.rpm} ` +
@@ -145,8 +150,7 @@ const SHORT: Readonly<Record<string, string>> = {
 /** The README's Performance section (between its `performance` markers): the targets, and the sizing in one paragraph. */
 export function renderReadmeSection(results: BenchResults): string {
   const targeted = results.scenarios.flatMap((s) => s.figures.filter((f) => f.target !== undefined).map((f) => ({ s, f })));
-  const low = recommendedMemory(sizingInputs(results), RATES_RPM[0]);
-  const high = recommendedMemory(sizingInputs(results), RATES_RPM[1]);
+  const [low, high] = recommendations(results);
   return [
     `${provenance(results)} (${results.machine.cores} cores, load average ${results.machine.loadAvg[0].toFixed(1)}), every archive verified; ` +
       'all figures, the method and the sizing table: [performance](docs/performance.md).',

@@ -17,8 +17,6 @@ import type { Truth } from './verify';
 import { formatHour } from '../../functions/lib/sync/windows';
 
 const MB = 1e6;
-/** The gzip level the writer uses; the baseline compresses at the same level. */
-export { GZIP_LEVEL };
 
 /** Bundle size and the import of the bundle in fresh processes, as deployed and with Node's source maps on. */
 export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {

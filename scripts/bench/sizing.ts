@@ -3,7 +3,7 @@ import type { SizingInputs } from '../../infra/sizing';
 import type { BenchResults, Figure } from './results';
 
 /** A figure of a scenario, if the run measured it. */
-export function findFigure(results: BenchResults, scenario: string, id: string): Figure | undefined {
+function findFigure(results: BenchResults, scenario: string, id: string): Figure | undefined {
   return results.scenarios.find((s) => s.id === scenario)?.figures.find((f) => f.id === id);
 }
 

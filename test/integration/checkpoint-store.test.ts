@@ -19,7 +19,7 @@ const HOUR = new Date('2026-03-04T05:00:00Z');
 const WINDOW = { start: HOUR, end: new Date(HOUR.getTime() + 3_600_000) };
 const OPTIONS = { fetch: () => null, startedAt: new Date('2026-03-04T06:00:05Z') };
 
-/** Rows whose `raw` gzip can barely shrink, so a few thousand make a chunk above the 8 MiB part size. */
+/** Rows whose `raw` gzip can barely shrink, so a few thousand make a chunk above the 5 MiB part size. */
 function rows(prefix: string, count: number, hashes = 1): ArchiveRow[] {
   const noise = (i: number): string =>
     Array.from({ length: hashes }, (_, k) => createHash('sha512').update(`${prefix}-${i}-${k}`).digest('base64')).join('');

@@ -1,7 +1,8 @@
 /**
  * The bench runs the function with the V8 heap Node would give it in Lambda (infra/lambda-heap.ts). These
- * start real `node` processes with the flags and compare V8's heap limit with what Node chose under a cgroup memory
- * limit at each setting, so a wrong rule (or a Node whose sizing changed) shows here, not in misleading bench figures.
+ * start real `node` processes with the flags and compare V8's heap limit with HEAP_OBSERVED, what Node chose under a
+ * cgroup memory limit at each setting (recorded once; no cgroup here), so a wrong rule, or a Node whose flags act
+ * differently, shows here, not in misleading bench figures.
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';

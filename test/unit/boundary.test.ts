@@ -43,4 +43,18 @@ describe('BoundaryTracker', () => {
     // The state carried to a continued invocation does not grow with the hour.
     expect(tracker.snapshot().fetched).toEqual(['c-returned']);
   });
+
+  it('carries its whole state to a continued invocation: restored from its JSON, it reports the same edge', () => {
+    const handedOver = [contact('c-returned', '2026-11-20T10:00:00.100Z'), contact('c-lacked', '2026-11-20T10:00:00.200Z')];
+    const o = neighbours({ fromPrevious: handedOver, nextFirstSecond: new Set(['c-other']) });
+    const first = new BoundaryTracker(HOUR, o);
+    first.noteRow(row('c-returned', '2026-11-20 10:00:00.100'));
+    first.keepOrPass([contact('c-late', '2026-11-20T11:00:00.000Z'), contact('c-other', '2026-11-20T11:00:00.400Z')]);
+    first.noteRow(row('c-late', '2026-11-20 11:00:00.000'));
+    const second = new BoundaryTracker(HOUR, o);
+    second.restore(JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<BoundaryTracker['snapshot']>);
+    expect(second.missingFromPrevious().map((c) => c.value['Conversation ID'])).toEqual(['c-lacked']);
+    first.missingFromPrevious();
+    expect(second.edge()).toEqual(first.edge());
+  });
 });

@@ -19,7 +19,7 @@ function page(keys: readonly string[], totalResults: number, hasMore: boolean): 
 function both(pages: readonly ReturnType<typeof page>[]): { own: PassWatch; shared: PassWatch; seen: Set<string> } {
   const own = new PassWatch(LIMIT);
   const seen = new Set<string>();
-  const shared = new PassWatch(LIMIT, undefined, undefined, { shared: seen });
+  const shared = new PassWatch(LIMIT, undefined, { shared: seen });
   for (const p of pages) {
     own.add(p.envelope, p.keys);
     shared.add(p.envelope, p.keys);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MEASURED, recommendedMemory, sizingAt, syncMemoryMb, type SizingInputs } from '../../infra/sizing';
+import { MEASURED, MEMORY_SETTINGS_MB, recommendedMemory, sizingAt, syncMemoryMb, type SizingInputs } from '../../infra/sizing';
 import { renderPerformancePage, renderReadmeSection } from '../../scripts/bench/render';
 import { RESULTS_VERSION, type BenchResults } from '../../scripts/bench/results';
 import { sizingInputs } from '../../scripts/bench/sizing';
@@ -62,5 +62,13 @@ describe('memory sizing', () => {
   it('gives the stack a setting for any configured rate', () => {
     expect(syncMemoryMb(60)).toBe(recommendedMemory(MEASURED, 60).memoryMb);
     expect(syncMemoryMb(600)).toBeGreaterThanOrEqual(syncMemoryMb(60));
+    // Every rate the configuration accepts gets one of the compared settings, never less memory at a higher rate.
+    let previous = 0;
+    for (let rpm = 1; rpm <= 6000; rpm += 1) {
+      const memoryMb = syncMemoryMb(rpm);
+      expect(MEMORY_SETTINGS_MB).toContain(memoryMb);
+      expect(memoryMb).toBeGreaterThanOrEqual(previous);
+      previous = memoryMb;
+    }
   });
 });

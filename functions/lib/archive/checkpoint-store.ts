@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { deleteKeys, listObjects } from '../aws/s3-client';
 import { ArchiveWriteError } from '../errors';
-import { GzipObjectUpload } from './gzip-upload';
+import { DEFAULT_QUEUE_SIZE, GzipObjectUpload, MIN_PART_SIZE } from './gzip-upload';
 import { checkpointPrefix, partitionPrefix, partName } from './layout';
 import { LineBatch, WRITE_BATCH_BYTES } from './line-batch';
 import { rawDigest, rowKey } from './row-identity';
@@ -40,7 +40,6 @@ export interface ChunkUpload {
   abort(reason: unknown): Promise<void>;
 }
 
-const MIB = 1024 * 1024;
 
 /** Reads and writes checkpoint objects in the archive bucket. */
 export class CheckpointStore {
@@ -51,7 +50,7 @@ export class CheckpointStore {
     const key = `${checkpointPrefix(this.o.prefix, streamId, hour)}${runId}-${n}.jsonl.gz`;
     let upload: GzipObjectUpload | undefined;
     const open = (): GzipObjectUpload =>
-      (upload ??= new GzipObjectUpload({ s3: this.o.s3, bucket: this.o.bucket, key, condition: { IfNoneMatch: '*' }, partSize: 8 * MIB, queueSize: 2 }));
+      (upload ??= new GzipObjectUpload({ s3: this.o.s3, bucket: this.o.bucket, key, condition: { IfNoneMatch: '*' }, partSize: MIN_PART_SIZE, queueSize: DEFAULT_QUEUE_SIZE }));
     return {
       write: (lines) => open().write(lines),
       finish: async () => {
@@ -87,7 +86,8 @@ export class CheckpointStore {
     for (const chunk of chunks) {
       const response = await this.o.s3.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: chunk.key, IfMatch: chunk.etag }));
       const body = response.Body as Readable | undefined;
-      if (body === undefined) continue;
+      // Its rows count as written: a chunk skipped here would leave them out of the partition.
+      if (body === undefined) throw new ArchiveWriteError(`s3://${this.o.bucket}/${chunk.key} came back without a body; the hour is retried`);
       for await (const piece of body) yield piece as Uint8Array;
     }
   }

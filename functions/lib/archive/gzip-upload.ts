@@ -20,6 +20,12 @@ const CONTENT_TYPE = 'application/gzip';
  */
 export const GZIP_LEVEL = 6;
 
+const MIB = 1024 * 1024;
+/** S3's smallest part, and the default: the parts in memory are the function's largest buffers (docs/tuning.md). */
+export const MIN_PART_SIZE = 5 * MIB;
+/** Parts uploaded in parallel by default (see `ArchiveWriterOptions.queueSize`). */
+export const DEFAULT_QUEUE_SIZE = 2;
+
 /**
  * Text the gzip stream accepts before a write waits for 'drain' (zlib's default is 16 KiB, less than one row).
  * With room for a few batches the main thread builds the next rows while zlib compresses on its thread pool.

@@ -20,7 +20,7 @@ import { deleteKeys, listObjects } from '../aws/s3-client';
 import { ArchiveWriteError } from '../errors';
 import { HOUR_MS } from '../sync/windows';
 import type { TimeWindow } from '../types';
-import { GzipObjectUpload, isStreamPlumbing, type UploadedObject } from './gzip-upload';
+import { DEFAULT_QUEUE_SIZE, GzipObjectUpload, isStreamPlumbing, MIN_PART_SIZE, type UploadedObject } from './gzip-upload';
 import { isKeySafeId, LAYOUT, manifestKey, partName, partitionPrefix, utcDate, utcHour } from './layout';
 import type { DriftReport } from './drift';
 import { LineBatch, WRITE_BATCH_BYTES } from './line-batch';
@@ -100,8 +100,6 @@ export interface ArchiveWriterOptions {
   readonly logger?: { warn(message: string, extra: Record<string, unknown>): void };
 }
 
-const MIB = 1024 * 1024;
-const MIN_PART_SIZE = 5 * MIB;
 const DATA_OBJECT = /\.jsonl\.gz$/;
 
 /** The previous version of a partition, as listed at the start of a write. */
@@ -129,7 +127,7 @@ export class ArchiveWriter {
     if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_SIZE) {
       throw new ArchiveWriteError(`partSizeBytes must be a whole number of at least ${MIN_PART_SIZE} (5 MiB)`);
     }
-    const queueSize = options.queueSize ?? 2;
+    const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
     if (!Number.isSafeInteger(queueSize) || queueSize < 1) {
       throw new ArchiveWriteError('queueSize must be a whole number of at least 1');
     }

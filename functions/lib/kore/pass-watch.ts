@@ -28,19 +28,17 @@ export class PassWatch {
   maxTotal = 0;
 
   /**
-   * `resumed`: the state of a pass an earlier invocation began. `keys`: the keys that pass saw, copied; or, with
-   * `shared`, the reader's set of keys seen, used as the pass's own (the reader adds each page's keys after `add`).
+   * `resumed`: the state of a pass an earlier invocation began (its keys, when they matter, are in `shared`).
+   * `shared`: the reader's set of keys seen, used as the pass's own (the reader adds each page's keys after `add`).
    */
   constructor(
     private readonly limit: number,
     resumed?: PassSnapshot,
-    keys?: Iterable<string>,
     options: { readonly shared?: Set<string> } = {},
   ) {
     this.#shared = options.shared !== undefined;
     this.#keys = options.shared ?? new Set<string>();
     if (resumed === undefined) return;
-    if (!this.#shared) for (const key of keys ?? []) this.#keys.add(key);
     this.#distinctResumed = resumed.distinct;
     this.#repeats = resumed.repeats;
     this.#shortWithMore = resumed.shortWithMore;

@@ -34,7 +34,7 @@ export interface PassSnapshot {
 }
 
 /** The slice phase: the round, its request budget, and the slices not yet read (`[fromMs, toMs]`, inclusive seconds). */
-export interface SlicesCursor {
+interface SlicesCursor {
   readonly round: number;
   readonly budget: number;
   readonly perSlice: number;

@@ -92,7 +92,7 @@ export async function* readWindow(
   let sliceState: ReaderPosition['slices'];
   // While the plain pass runs its keys are exactly the fetch's `seen`, so it uses that set; after it, only its counts
   // matter (a fetch resumed in its slices gets a pass of counts alone).
-  const pass = resume?.slices === undefined ? new PassWatch(limit, resume?.pass, undefined, { shared: seen }) : new PassWatch(limit, resume.pass);
+  const pass = resume?.slices === undefined ? new PassWatch(limit, resume?.pass, { shared: seen }) : new PassWatch(limit, resume.pass);
   const extraCopies = new Map<string, number>(resume?.slices?.extraCopies);
   if (control !== undefined) {
     control.requestsLeft = () => {
@@ -104,8 +104,8 @@ export async function* readWindow(
       readerPosition({ requests, method, signs, apiTotalResults, served, seen, plain, pass: pass.snapshot(), slices: sliceState });
   }
 
-  /** `keys`: the records' keys, when the caller has them already. */
-  const toPage = (envelope: RawDataEnvelope, coversWindow: boolean, keys: readonly string[] = envelope.results.map(recordKey)): ContactPage => {
+  /** `keys`: the records' keys (`recordKey`), in order; the caller needs them too. */
+  const toPage = (envelope: RawDataEnvelope, coversWindow: boolean, keys: readonly string[]): ContactPage => {
     requests += 1;
     served = Math.max(served, envelope.results.length);
     if (coversWindow) apiTotalResults = Math.max(apiTotalResults ?? 0, envelope.totalResults);

@@ -120,8 +120,9 @@ export interface WindowStart {
 const ABORT_MARGIN_MS = 20_000;
 /**
  * No request is started with less time left than this: beyond the abort margin, 5 s to write the checkpoint (the
- * chunk's last part and a state object). The run starts a window only with its estimate plus 30 s left (sync.ts),
- * so a window whose estimate holds always finishes, and only one underestimated by over 5 s goes to chunks.
+ * chunk's last part and a state object). A window predicted to fit starts with its estimate plus 30 s left (sync.ts),
+ * so it finishes unless it was underestimated by over 5 s; one predicted not to fit (or whose size is unknown, e.g.
+ * resumed in its slices) is fetched to chunks from the start and stops here by design.
  */
 export const STOP_MARGIN_MS = ABORT_MARGIN_MS + 5_000;
 
@@ -256,7 +257,12 @@ export async function archiveWindow(streamId: string, hour: Date, deps: WindowDe
         signal,
         stopped: () => control.stopped === true,
         timeLeftMs: () => deps.remainingMs() - ABORT_MARGIN_MS,
-        state: () => ({ reader: control.position?.(), problems, unexpected, skipped, boundary: boundary?.snapshot(), drift: drift.report() }),
+        state: () => {
+          // A state without the reader's position or the boundary would be refused on resume and its chunks given up.
+          const reader = control.position?.();
+          if (reader === undefined || boundary === undefined) throw new ArchiveError(`stream ${streamId} hour ${label}: the fetch left no position to continue from`);
+          return { reader, problems, unexpected, skipped, boundary: boundary.snapshot(), drift: drift.report() };
+        },
         commit: (resume) => deps.writer.write(ref, noRows(), { fetch, startedAt, signal, rewrite, drift: () => drift.report(), resume }),
       });
       if ('checkpoint' in part) {

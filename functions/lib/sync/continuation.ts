@@ -26,7 +26,7 @@ import type { BoundarySnapshot } from './boundary';
  * Time the final write of a continued hour may take: the chunks read back and uploaded again, and a previous
  * version of about the same size merged, at a conservative 20 MB/s, plus 5 s.
  */
-export function commitTimeMs(chunks: readonly StoredChunk[]): number {
+function commitTimeMs(chunks: readonly StoredChunk[]): number {
   const bytes = chunks.reduce((sum, c) => sum + c.bytes, 0);
   return 5_000 + (2 * bytes) / 20_000;
 }
@@ -165,7 +165,7 @@ export async function continueWindow<M>(o: {
   /** Time left for writing; a complete fetch without time for the final write is checkpointed, to be written next time. */
   readonly timeLeftMs: () => number;
   /** The rest of the window's state, asked for once its rows are written (see {@link WindowState}). */
-  readonly state: () => Record<string, unknown>;
+  readonly state: () => Omit<WindowState, 'v' | 'written' | 'duplicates'>;
   readonly commit: (resume: ResumedRows) => Promise<M>;
 }): Promise<{ readonly checkpoint: Json } | { readonly manifest: M }> {
   const { store, at, resumed } = o;
@@ -177,7 +177,7 @@ export async function continueWindow<M>(o: {
   const chunk = await writeChunk(store.openChunk(at.streamId, at.hour, at.runId, invocations), o.rows, written, dedupe, o.signal);
   const chunks = [...(resumed?.checkpoint.chunks ?? []), ...(chunk === undefined ? [] : [chunk])];
   if (o.stopped() || o.timeLeftMs() < commitTimeMs(chunks)) {
-    const state = { v: 1, ...o.state(), written: [...written], duplicates: dedupe.duplicates };
+    const state: WindowState = { v: 1, ...o.state(), written: [...written], duplicates: dedupe.duplicates };
     const saved = await store.writeState(at.streamId, at.hour, at.runId, invocations, state);
     return { checkpoint: checkpointJson({ v: 1, since, base, invocations, state: saved, chunks }) };
   }
